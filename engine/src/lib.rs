@@ -1,0 +1,2 @@
+pub mod pyfmt;
+pub mod value;

@@ -1,0 +1,40 @@
+//! Typed values: the arguments of a log call and the fields of a record, as the
+//! consumer sees them after decoding. They borrow from the record's bytes.
+
+/// One argument or record field, typed the way CPython's `%`-formatting and
+/// `str.format` need to tell them apart.
+///
+/// A producer converts each Python object to one of these on the calling thread;
+/// the consumer formats them without ever touching Python.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value<'a> {
+    /// Python `None`.
+    None,
+    /// Python `bool` (`%s` prints `True`/`False`, `%d` prints `1`/`0`).
+    Bool(bool),
+    /// A Python `int` that fits in an `i64`.
+    Int(i64),
+    /// A Python `int` outside the `i64` range, as decimal text with an optional
+    /// leading `-` (e.g. `"-123456789012345678901234567890"`).
+    BigInt(&'a str),
+    /// A Python `float`.
+    Float(f64),
+    /// A Python `str`, as UTF-8.
+    Str(&'a str),
+    /// A Python `bytes` object.
+    Bytes(&'a [u8]),
+    /// Text the producer already rendered for the conversion that consumes it
+    /// (`str(obj)` for `%s`, `repr(obj)` for `%r`, `ascii(obj)` for `%a`):
+    /// the consumer uses it as-is (padding and precision still apply).
+    Rendered(&'a str),
+}
+
+/// The arguments of a log call: `msg % args` takes either a tuple or, for a
+/// single mapping argument, a mapping (`"%(user)s" % {"user": ...}`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Args<'a, 'v> {
+    /// `msg % (a, b, c)`.
+    Positional(&'v [Value<'a>]),
+    /// `msg % {"key": value, ...}`.
+    Mapping(&'v [(&'a str, Value<'a>)]),
+}
