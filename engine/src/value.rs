@@ -38,3 +38,32 @@ pub enum Args<'a, 'v> {
     /// `msg % {"key": value, ...}`.
     Mapping(&'v [(&'a str, Value<'a>)]),
 }
+
+/// An owned [`Value`], for values the engine keeps (a Formatter's `defaults`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum OwnedValue {
+    None,
+    Bool(bool),
+    Int(i64),
+    BigInt(String),
+    Float(f64),
+    Str(String),
+    Bytes(Vec<u8>),
+    Rendered(String),
+}
+
+impl OwnedValue {
+    /// Borrows this value as a [`Value`].
+    pub fn as_value(&self) -> Value<'_> {
+        match self {
+            OwnedValue::None => Value::None,
+            OwnedValue::Bool(b) => Value::Bool(*b),
+            OwnedValue::Int(i) => Value::Int(*i),
+            OwnedValue::BigInt(s) => Value::BigInt(s),
+            OwnedValue::Float(f) => Value::Float(*f),
+            OwnedValue::Str(s) => Value::Str(s),
+            OwnedValue::Bytes(b) => Value::Bytes(b),
+            OwnedValue::Rendered(s) => Value::Rendered(s),
+        }
+    }
+}

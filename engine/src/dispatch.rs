@@ -1,0 +1,285 @@
+//! From a decoded record to bytes in sink buffers: route lookup, the message
+//! (`msg % args`), the time fields, each target's formatter, and the batched
+//! writes — plus counting and reporting what went wrong.
+
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::engine::{Command, Route, Shared, SinkId, SinkStats};
+use crate::formatter::{Formatter, FormatterState, RecordCtx};
+use crate::pyfmt::{self, FormatError};
+use crate::pytime::time_fields;
+use crate::record::RecordView;
+use crate::sink::Sink;
+use crate::value::{Args, Value};
+
+/// A sink's batch is written early once it grows past this.
+const BATCH_LIMIT: usize = 1 << 20;
+/// Arguments decoded on the stack; records with more use the heap.
+const INLINE_ARGS: usize = 16;
+
+struct SinkSlot {
+    sink: Box<dyn Sink>,
+    stats: Arc<SinkStats>,
+    batch: Vec<u8>,
+    records: u64,
+    /// Errors and losses since the last report, and the last error's text.
+    unreported: (u64, u64, String),
+}
+
+impl SinkSlot {
+    fn write(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        match self.sink.write_batch(&self.batch) {
+            Ok(()) => {
+                self.stats.written.fetch_add(self.records, Ordering::Relaxed);
+            }
+            Err(e) => {
+                self.stats.errors.fetch_add(1, Ordering::Relaxed);
+                self.stats.lost.fetch_add(self.records, Ordering::Relaxed);
+                self.unreported.0 += 1;
+                self.unreported.1 += self.records;
+                self.unreported.2 = e.to_string();
+            }
+        }
+        self.batch.clear();
+        self.records = 0;
+    }
+}
+
+/// The consumer's view of the engine's tables, refreshed when they change.
+pub(crate) struct Dispatch {
+    shared: Arc<Shared>,
+    version: u64,
+    routes: Vec<Arc<Route>>,
+    formatters: Vec<(Arc<Formatter>, FormatterState)>,
+    level_names: std::collections::HashMap<i32, String>,
+    sinks: Vec<Option<SinkSlot>>,
+    message: Vec<u8>,
+    rendered: Vec<u8>,
+    last_report: Instant,
+    reported_drops: u64,
+    unreported_format_errors: (u64, String),
+}
+
+impl Dispatch {
+    pub fn new(shared: Arc<Shared>) -> Dispatch {
+        Dispatch {
+            shared,
+            version: u64::MAX,
+            routes: Vec::new(),
+            formatters: Vec::new(),
+            level_names: Default::default(),
+            sinks: Vec::new(),
+            message: Vec::new(),
+            rendered: Vec::new(),
+            last_report: Instant::now(),
+            reported_drops: 0,
+            unreported_format_errors: (0, String::new()),
+        }
+    }
+
+    /// Picks up new sinks, routes, formatters and level names.
+    fn refresh(&mut self) {
+        let v = self.shared.tables_version.load(Ordering::Acquire);
+        if v == self.version {
+            return;
+        }
+        self.version = v;
+        for cmd in std::mem::take(&mut *self.shared.commands.lock().unwrap_or_else(|e| e.into_inner())) {
+            let Command::AddSink(id, sink) = cmd;
+            let stats = self.shared.tables().sink_stats[id.0 as usize].clone();
+            let i = id.0 as usize;
+            if self.sinks.len() <= i {
+                self.sinks.resize_with(i + 1, || None);
+            }
+            self.sinks[i] = Some(SinkSlot { sink, stats, batch: Vec::new(), records: 0, unreported: (0, 0, String::new()) });
+        }
+        let t = self.shared.tables();
+        self.routes.clone_from(&t.routes);
+        for f in &t.formatters[self.formatters.len()..] {
+            self.formatters.push((f.clone(), f.new_state()));
+        }
+        self.level_names.clone_from(&t.level_names);
+    }
+
+    /// Formats one record for every target of its route.
+    pub fn record(&mut self, bytes: &[u8]) {
+        let Ok(view) = RecordView::parse(bytes) else {
+            self.format_error("malformed record".into(), "");
+            return;
+        };
+        if view.route as usize >= self.routes.len() {
+            self.refresh();
+        }
+        let Some(route) = self.routes.get(view.route as usize).cloned() else {
+            self.format_error(format!("unknown route {}", view.route), view.template);
+            return;
+        };
+        if route.targets.iter().any(|t| t.formatter.0 as usize >= self.formatters.len() || self.sink_missing(t.sink)) {
+            self.refresh();
+        }
+        if let Err(e) = self.build_message(&view) {
+            self.format_error(e.to_string(), view.template);
+            return;
+        }
+        let levelname = match self.level_names.get(&view.level) {
+            Some(n) => n.clone(),
+            None => format!("Level {}", view.level),
+        };
+        let message = std::str::from_utf8(&self.message).unwrap_or("");
+        let ctx = RecordCtx {
+            view: &view,
+            logger: &route.logger,
+            levelname: &levelname,
+            message: if view.n_args() == 0 { view.template } else { message },
+            time: time_fields(view.ts_ns, self.shared.config.start_ns, self.shared.config.py_version),
+        };
+        let mut rendered_with = None;
+        let mut errors = Vec::new();
+        for t in &route.targets {
+            if view.level < t.level {
+                continue;
+            }
+            let Some(Some(slot)) = self.sinks.get_mut(t.sink.0 as usize) else { continue };
+            if rendered_with != Some(t.formatter) {
+                let (f, state) = &mut self.formatters[t.formatter.0 as usize];
+                self.rendered.clear();
+                if let Err(e) = f.format(&ctx, state, &mut self.rendered) {
+                    rendered_with = None;
+                    errors.push(e.to_string());
+                    continue;
+                }
+                rendered_with = Some(t.formatter);
+            }
+            slot.batch.extend_from_slice(&self.rendered);
+            slot.batch.extend_from_slice(t.terminator.as_bytes());
+            slot.records += 1;
+            if slot.batch.len() >= BATCH_LIMIT {
+                slot.write();
+            }
+        }
+        for e in errors {
+            self.format_error(e, view.template);
+        }
+    }
+
+    /// A sink this consumer has not received yet (closed ones stay `None` in place).
+    fn sink_missing(&self, id: SinkId) -> bool {
+        id.0 as usize >= self.sinks.len()
+    }
+
+    /// `record.getMessage()` into `self.message` (only when there are args).
+    fn build_message(&mut self, view: &RecordView<'_>) -> Result<(), FormatError> {
+        self.message.clear();
+        if view.n_args() == 0 {
+            return Ok(());
+        }
+        if view.args_are_mapping() {
+            let kvs: Vec<(&str, Value<'_>)> = view.args().map(|(k, v)| (k.unwrap_or(""), v)).collect();
+            return pyfmt::interpolate(view.template, Args::Mapping(&kvs), &mut self.message);
+        }
+        if view.n_args() <= INLINE_ARGS {
+            let mut arr = [Value::None; INLINE_ARGS];
+            let mut n = 0;
+            for (_, v) in view.args() {
+                arr[n] = v;
+                n += 1;
+            }
+            pyfmt::interpolate(view.template, Args::Positional(&arr[..n]), &mut self.message)
+        } else {
+            let vs: Vec<Value<'_>> = view.args().map(|(_, v)| v).collect();
+            pyfmt::interpolate(view.template, Args::Positional(&vs), &mut self.message)
+        }
+    }
+
+    fn format_error(&mut self, err: String, template: &str) {
+        self.shared.format_errors.fetch_add(1, Ordering::Relaxed);
+        self.unreported_format_errors.0 += 1;
+        self.unreported_format_errors.1 = format!("{err} (message: {template:?})");
+    }
+
+    /// Writes every sink's pending batch.
+    pub fn write_all(&mut self) {
+        for slot in self.sinks.iter_mut().flatten() {
+            slot.write();
+        }
+    }
+
+    pub fn flush_sinks(&mut self) {
+        for slot in self.sinks.iter_mut().flatten() {
+            if let Err(e) = slot.sink.flush() {
+                slot.unreported.0 += 1;
+                slot.unreported.2 = e.to_string();
+            }
+        }
+    }
+
+    /// Writes and closes one sink; later records routed to it are skipped.
+    pub fn close(&mut self, id: SinkId) {
+        self.refresh();
+        if let Some(Some(mut slot)) = self.sinks.get_mut(id.0 as usize).map(Option::take) {
+            slot.write();
+            let _ = slot.sink.close();
+            self.report_sink(&mut slot);
+        }
+    }
+
+    pub fn close_all(&mut self) {
+        self.refresh();
+        for i in 0..self.sinks.len() {
+            self.close(SinkId(i as u32));
+        }
+        self.report();
+    }
+
+    /// Reports errors and drops to stderr, at most once per interval.
+    pub fn report_if_due(&mut self) {
+        if self.last_report.elapsed() >= self.shared.config.report_interval {
+            self.report();
+        }
+    }
+
+    fn report(&mut self) {
+        let mut text = String::new();
+        let dropped = self.shared.dropped.load(Ordering::Relaxed);
+        if dropped > self.reported_drops {
+            let _ = writeln!(text, "attologging: {} records dropped (a producer's ring was full)", dropped - self.reported_drops);
+            self.reported_drops = dropped;
+        }
+        let (n, last) = std::mem::take(&mut self.unreported_format_errors);
+        if n > 0 {
+            let _ = writeln!(text, "attologging: {n} records could not be formatted; last: {last}");
+        }
+        for slot in self.sinks.iter_mut().flatten() {
+            text.push_str(&sink_report(slot));
+        }
+        if !text.is_empty() {
+            stderr_write(&text);
+        }
+        self.last_report = Instant::now();
+    }
+
+    fn report_sink(&mut self, slot: &mut SinkSlot) {
+        let text = sink_report(slot);
+        if !text.is_empty() {
+            stderr_write(&text);
+        }
+    }
+}
+
+fn sink_report(slot: &mut SinkSlot) -> String {
+    let (errors, lost, last) = std::mem::take(&mut slot.unreported);
+    if errors == 0 {
+        return String::new();
+    }
+    format!("attologging: {}: {errors} failed writes, {lost} records lost; last error: {last}\n", slot.sink.describe())
+}
+
+fn stderr_write(text: &str) {
+    let _ = crate::sink::StreamSink::stderr().write_batch(text.as_bytes());
+}

@@ -1,0 +1,53 @@
+//! Sinks: where formatted text goes. The consumer hands each sink one batch
+//! at a time (everything formatted for it in one pass), so a sink issues one
+//! `write(2)` per batch, not per record.
+//!
+//! A sink never sees Python and never panics on I/O errors: it returns them,
+//! and the consumer counts them, reports them to stderr once per interval, and
+//! carries on with the next batch (so logging resumes when the fault clears).
+
+use std::io;
+
+mod fd;
+mod file;
+mod stream;
+
+pub use file::{FileMode, FileSink};
+pub use stream::StreamSink;
+
+/// A destination for formatted records (one per `Handler`).
+pub trait Sink: Send {
+    /// Writes all of `batch`, or returns the error that stopped it.
+    fn write_batch(&mut self, batch: &[u8]) -> io::Result<()>;
+
+    /// Pushes anything the sink buffers itself to the OS (`handler.flush()`).
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Releases the sink's resources (`handler.close()`), after its last batch.
+    fn close(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// A short description for error reports (`file '/var/log/app.log'`).
+    fn describe(&self) -> String;
+}
+
+/// A sink that discards everything (benchmarks, and `NullHandler`-like uses).
+#[derive(Debug, Default)]
+pub struct NullSink {
+    /// Total bytes it was given.
+    pub bytes: u64,
+}
+
+impl Sink for NullSink {
+    fn write_batch(&mut self, batch: &[u8]) -> io::Result<()> {
+        self.bytes += batch.len() as u64;
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        "null sink".to_owned()
+    }
+}
