@@ -45,7 +45,8 @@ fn producer(c: &mut Criterion) {
 
 fn consumer(c: &mut Criterion) {
     let formatter = Formatter::compile(FormatterSpec::percent("%(asctime)s %(levelname)s %(name)s %(message)s")).unwrap();
-    let mut state = formatter.new_state();
+    let version = attologging_engine::pytime::PyVersion::new(3, 14, 0);
+    let mut state = formatter.new_state(version).unwrap();
     let args = [Value::Str("alice"), Value::Int(42), Value::Float(0.5)];
     let spec = RecordSpec { route: 0, level: 20, template: TEMPLATE, args: Args::Positional(&args), fields: &[] };
     let start = attologging_engine::clock::now_ns();
@@ -74,7 +75,7 @@ fn consumer(c: &mut Criterion) {
                 logger: "bench",
                 levelname: "INFO",
                 message: std::str::from_utf8(&message).unwrap(),
-                time: time_fields(view.ts_ns, start, attologging_engine::pytime::PyVersion::LATEST),
+                time: time_fields(view.ts_ns, start, version),
             };
             formatter.format(&ctx, &mut state, &mut out).unwrap();
             out.push(b'\n');

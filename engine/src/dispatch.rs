@@ -10,7 +10,7 @@ use std::time::Instant;
 use crate::engine::{Command, Route, Shared, SinkId, SinkStats};
 use crate::formatter::{Formatter, FormatterState, RecordCtx};
 use crate::pyfmt::{self, FormatError};
-use crate::pytime::time_fields;
+use crate::pytime::time_fields_with;
 use crate::record::RecordView;
 use crate::sink::Sink;
 use crate::value::{Args, Value};
@@ -56,7 +56,9 @@ pub(crate) struct Dispatch {
     shared: Arc<Shared>,
     version: u64,
     routes: Vec<Arc<Route>>,
-    formatters: Vec<(Arc<Formatter>, FormatterState)>,
+    /// Each formatter with its cache (`None` if its date format failed to build,
+    /// which `Engine::add_formatter` already rejects).
+    formatters: Vec<(Arc<Formatter>, Option<FormatterState>)>,
     level_names: std::collections::HashMap<i32, String>,
     sinks: Vec<Option<SinkSlot>>,
     message: Vec<u8>,
@@ -102,7 +104,7 @@ impl Dispatch {
         let t = self.shared.tables();
         self.routes.clone_from(&t.routes);
         for f in &t.formatters[self.formatters.len()..] {
-            self.formatters.push((f.clone(), f.new_state()));
+            self.formatters.push((f.clone(), f.new_state(self.shared.config.py_version).ok()));
         }
         self.level_names.clone_from(&t.level_names);
     }
@@ -137,7 +139,7 @@ impl Dispatch {
             logger: &route.logger,
             levelname: &levelname,
             message: if view.n_args() == 0 { view.template } else { message },
-            time: time_fields(view.ts_ns, self.shared.config.start_ns, self.shared.config.py_version),
+            time: time_fields_with(view.ts_ns, self.shared.config.start, self.shared.config.py_version.record_arith()),
         };
         let mut rendered_with = None;
         let mut errors = Vec::new();
@@ -149,6 +151,10 @@ impl Dispatch {
             if rendered_with != Some(t.formatter) {
                 let (f, state) = &mut self.formatters[t.formatter.0 as usize];
                 self.rendered.clear();
+                let Some(state) = state else {
+                    errors.push(format!("formatter {} has an invalid date format", t.formatter.0));
+                    continue;
+                };
                 if let Err(e) = f.format(&ctx, state, &mut self.rendered) {
                     rendered_with = None;
                     errors.push(e.to_string());

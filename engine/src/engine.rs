@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::clock::now_ns;
 use crate::consumer;
 use crate::formatter::{CompileError, Formatter, FormatterSpec};
-use crate::pytime::PyVersion;
+use crate::pytime::{PyVersion, StartTime};
 use crate::record::RecordSpec;
 use crate::ring::{self, LogError, Logged, OverflowPolicy, ProducerConfig, RingRegistry, MIN_RING_CAPACITY};
 use crate::sink::Sink;
@@ -60,8 +60,8 @@ pub struct EngineConfig {
     pub grace: Duration,
     /// Sink errors and drops are reported to stderr at most this often.
     pub report_interval: Duration,
-    /// `logging._startTime`, in ns (for `relativeCreated`).
-    pub start_ns: i64,
+    /// `logging._startTime` (for `relativeCreated`), as that Python version holds it.
+    pub start: StartTime,
     /// Whose arithmetic `created`/`msecs`/`relativeCreated` reproduce.
     pub py_version: PyVersion,
 }
@@ -89,10 +89,18 @@ impl EngineBuilder {
         self.config.report_interval = d;
         self
     }
+    /// The program's start (`logging._startTime`), in ns since the epoch.
     pub fn start_ns(mut self, ns: i64) -> Self {
-        self.config.start_ns = ns;
+        self.config.start = StartTime::Nanos(ns);
         self
     }
+    /// The program's start exactly as `logging._startTime` holds it
+    /// (a float before Python 3.13, integer ns since).
+    pub fn start_time(mut self, start: StartTime) -> Self {
+        self.config.start = start;
+        self
+    }
+    /// Whose arithmetic and `strftime` behaviour to reproduce (default 3.14).
     pub fn py_version(mut self, v: PyVersion) -> Self {
         self.config.py_version = v;
         self
@@ -237,8 +245,8 @@ impl Engine {
                 nap: Duration::from_millis(1),
                 grace: Duration::from_micros(10),
                 report_interval: Duration::from_secs(5),
-                start_ns: now_ns(),
-                py_version: PyVersion::LATEST,
+                start: StartTime::Nanos(now_ns()),
+                py_version: PyVersion::new(3, 14, 0),
             },
         }
     }
@@ -341,6 +349,8 @@ impl Engine {
             return Ok(FormatterId(i as u32));
         }
         let f = Formatter::compile(spec)?;
+        // Formats `time.strftime` would reject fail here, not on every record.
+        f.new_state(self.shared.config.py_version).map_err(|e| CompileError(format!("{e:?}")))?;
         t.formatters.push(Arc::new(f));
         let id = FormatterId(t.formatters.len() as u32 - 1);
         drop(t);

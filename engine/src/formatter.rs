@@ -14,7 +14,7 @@
 //! formatter on the compatible route.
 
 use crate::pyfmt::{self, FormatSpec, PrintfSpec};
-use crate::pytime::{TimeFields, TimeFormatter};
+use crate::pytime::{PyVersion, TimeFields, TimeFormatError, TimeFormatter};
 use crate::record::{Field, RecordView};
 use crate::value::{OwnedValue, Value};
 
@@ -231,12 +231,12 @@ impl Formatter {
         self.uses_time
     }
 
-    /// A fresh cache for rendering with this formatter.
-    pub fn new_state(&self) -> FormatterState {
+    /// A fresh cache for rendering with this formatter, reproducing `version`'s
+    /// `time.strftime`. Fails for a date format that version would reject.
+    pub fn new_state(&self, version: PyVersion) -> Result<FormatterState, TimeFormatError> {
         let s = &self.spec;
-        FormatterState {
-            time: TimeFormatter::new(s.datefmt.as_deref(), &s.default_time_format, s.default_msec_format.as_deref(), s.utc),
-        }
+        let time = TimeFormatter::new(s.datefmt.as_deref(), &s.default_time_format, s.default_msec_format.as_deref(), s.utc, version)?;
+        Ok(FormatterState { time })
     }
 
     /// `Formatter.format(record)`, appended to `out`. On error `out` may hold a
@@ -245,7 +245,10 @@ impl Formatter {
         let start = out.len();
         let mut asctime = Vec::new();
         if self.uses_time {
-            state.time.format(&rec.time, &mut asctime);
+            state.time.format(&rec.time, &mut asctime).map_err(|e| pyfmt::FormatError {
+                kind: "ValueError",
+                message: format!("formatTime failed: {e:?}"),
+            })?;
         }
         let asctime = std::str::from_utf8(&asctime).unwrap_or("");
         for part in &self.parts {
@@ -336,14 +339,17 @@ pub fn splitext_root(p: &str) -> &str {
 fn render(conv: &Conv, v: &Value<'_>, out: &mut Vec<u8>) -> Result<(), pyfmt::FormatError> {
     match conv {
         Conv::Printf(spec) => pyfmt::format_printf(spec, v, out),
-        Conv::Str => pyfmt::str_value(v, out),
+        Conv::Str => {
+            pyfmt::str_value(v, out);
+            Ok(())
+        }
         Conv::Format { conversion: None, spec } => pyfmt::format_value(spec, v, out),
         Conv::Format { conversion: Some(c), spec } => {
             let mut tmp = Vec::new();
             match c {
-                b'r' => pyfmt::repr_value(v, &mut tmp)?,
-                b'a' => pyfmt::ascii_value(v, &mut tmp)?,
-                _ => pyfmt::str_value(v, &mut tmp)?,
+                b'r' => pyfmt::repr_value(v, &mut tmp),
+                b'a' => pyfmt::ascii_value(v, &mut tmp),
+                _ => pyfmt::str_value(v, &mut tmp),
             }
             let s = String::from_utf8(tmp).unwrap_or_default();
             pyfmt::format_value(spec, &Value::Str(&s), out)

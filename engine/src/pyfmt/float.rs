@@ -110,14 +110,74 @@ fn is_all_zero(text: &[u8]) -> bool {
     text.iter().take_while(|&&b| b != b'e' && b != b'E').all(|&b| b == b'0' || b == b'.')
 }
 
-/// `%f`: std's fixed formatting already matches; `#` keeps a bare point.
+/// `%f`: exact integer arithmetic for the common case, else std's fixed
+/// formatting (which matches CPython's layout); `#` keeps a bare point.
 fn push_fixed(x: f64, f: &FloatFmt, out: &mut Vec<u8>) {
-    let mut buf = DigitBuf::new();
-    let _ = write!(buf, "{:.*}", f.prec, x);
-    out.extend_from_slice(buf.as_bytes());
+    if !push_fixed_fast(x, f.prec, out) {
+        let mut buf = DigitBuf::new();
+        let _ = write!(buf, "{:.*}", f.prec, x);
+        out.extend_from_slice(buf.as_bytes());
+    }
     if f.alt && f.prec == 0 {
         out.push(b'.');
     }
+}
+
+/// Powers of ten up to 10^19 (the largest fitting a `u64`).
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// `%.{prec}f` of a non-negative finite `x < 2^63` with `prec <= 19`, exactly:
+/// the fraction `x - trunc(x)` is exactly `m * 2^-k`, so `m * 10^prec` (at
+/// most 117 bits) shifted right by `k` is the truncated fraction digits and
+/// the shifted-out bits decide the rounding (half to even, on the exact
+/// value, as dtoa does). Returns false (writing nothing) outside that range.
+fn push_fixed_fast(x: f64, prec: usize, out: &mut Vec<u8>) -> bool {
+    if !(x < 9.2e18) || prec >= POW10.len() {
+        return false;
+    }
+    let mut int_part = x as u64;
+    let frac = x - int_part as f64;
+    let bits = frac.to_bits();
+    let (exp_field, mantissa) = ((bits >> 52) as i64, bits & ((1u64 << 52) - 1));
+    let (m, k) = match exp_field {
+        _ if frac == 0.0 => (0u64, 1i64),
+        0 => (mantissa, 1074),
+        e => (mantissa | (1u64 << 52), 1075 - e),
+    };
+    let scale = POW10[prec];
+    let product = u128::from(m) * u128::from(scale);
+    let mut digits = if k >= 128 {
+        0u64
+    } else {
+        let q = (product >> k) as u64;
+        let rest = product & ((1u128 << k) - 1);
+        let half = 1u128 << (k - 1);
+        // ties go to the even last printed digit
+        let last = if prec == 0 { int_part } else { q };
+        q + u64::from(rest > half || (rest == half && last & 1 == 1))
+    };
+    if digits == scale {
+        digits = 0;
+        int_part += 1;
+    }
+    out.extend_from_slice(itoa::Buffer::new().format(int_part).as_bytes());
+    if prec > 0 {
+        let mut buf = [b'.'; 20];
+        for slot in buf[1..=prec].iter_mut().rev() {
+            *slot = b'0' + (digits % 10) as u8;
+            digits /= 10;
+        }
+        out.extend_from_slice(&buf[..=prec]);
+    }
+    true
 }
 
 /// Splits std's `{:e}` output (`d.ddde-7`) into its digits and the decimal
@@ -188,6 +248,13 @@ fn push_general(x: f64, f: &FloatFmt, upper: bool, out: &mut Vec<u8>) {
 fn push_shortest(x: f64, f: &FloatFmt, out: &mut Vec<u8>) {
     let mut ryu_buf = ryu::Buffer::new();
     let text = ryu_buf.format_finite(x).as_bytes();
+    // ryu's fixed notation (`0.001`, `123.45`, `1234567890123456.0`) is
+    // CPython's whenever CPython also uses fixed notation, i.e. unless it
+    // has four zeros after the point (1e-05 and below).
+    if f.add_dot_0 && !f.alt && !text.contains(&b'e') && !text.starts_with(b"0.0000") {
+        out.extend_from_slice(text);
+        return;
+    }
     let mut digits = [0u8; 24];
     let (n, decpt) = shortest_digits(text, &mut digits);
     let use_exp = decpt <= -4 || decpt > 16;

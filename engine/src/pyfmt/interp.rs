@@ -2,7 +2,7 @@
 //! CPython's `PyUnicode_Format` does (including its quirks), and handing each
 //! conversion to [`printf`](super::printf).
 
-use super::printf::{format_arg, parse_spec, unsupported_char, Arg};
+use super::printf::{char_at, format_arg, is_conversion, parse_spec, unsupported_char, Arg, PrintfSpec};
 use super::repr::push_str_repr;
 use super::FormatError;
 use crate::value::{Args, Value};
@@ -86,7 +86,7 @@ fn run(template: &str, args: Args<'_, '_>, out: &mut Vec<u8>) -> Result<(), Form
     let t = template.as_bytes();
     let mut state = ArgState::new(args);
     let mut pos = 0;
-    while let Some(off) = t[pos..].iter().position(|&b| b == b'%') {
+    while let Some(off) = find_percent(&t[pos..]) {
         out.extend_from_slice(&t[pos..pos + off]);
         pos += off + 1;
         if t.get(pos) == Some(&b'%') {
@@ -106,6 +106,26 @@ fn run(template: &str, args: Args<'_, '_>, out: &mut Vec<u8>) -> Result<(), Form
     Ok(())
 }
 
+/// The offset of the first `%` in `t`: eight bytes at a time (a SWAR
+/// zero-byte test on `word ^ 0x2525...`), then byte by byte.
+fn find_percent(t: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = t.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'%'));
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(base + (found.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    chunks.remainder().iter().position(|&b| b == b'%').map(|i| base + i)
+}
+
 /// Handles one conversion starting just after its `%`; returns the position
 /// after it.
 fn one_conversion(t: &[u8], mut pos: usize, state: &mut ArgState<'_, '_>, out: &mut Vec<u8>) -> Result<usize, FormatError> {
@@ -117,6 +137,12 @@ fn one_conversion(t: &[u8], mut pos: usize, state: &mut ArgState<'_, '_>, out: &
         state.select(key)?;
         pos = end;
     }
+    if let Some(&c) = t.get(pos).filter(|&&c| is_conversion(c)) {
+        // The common `%s` / `%d`: no flags, width or precision.
+        let arg = state.next()?;
+        format_arg(&PrintfSpec { conv: c, ..PrintfSpec::default() }, arg, out)?;
+        return Ok(pos + 1);
+    }
     let parsed = {
         let mut star = || state.next();
         parse_spec(t, pos, &mut star)?
@@ -124,7 +150,7 @@ fn one_conversion(t: &[u8], mut pos: usize, state: &mut ArgState<'_, '_>, out: &
     let arg = state.next()?;
     if parsed.spec.conv == 0 {
         let index = super::printf::char_count(&t[..parsed.conv_pos]);
-        return Err(unsupported_char(parsed.conv_char, index));
+        return Err(unsupported_char(char_at(t, parsed.conv_pos), index));
     }
     format_arg(&parsed.spec, arg, out)?;
     Ok(parsed.end)

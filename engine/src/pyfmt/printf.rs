@@ -43,8 +43,7 @@ impl Arg<'_, '_> {
 pub(crate) struct Parsed {
     /// `conv` is 0 if the conversion character is not a valid one.
     pub spec: PrintfSpec,
-    /// The conversion character and its byte offset in the template.
-    pub conv_char: char,
+    /// The byte offset of the conversion character in the template.
     pub conv_pos: usize,
     /// Byte offset just past the spec.
     pub end: usize,
@@ -108,7 +107,13 @@ fn star_int<'a>(arg: Arg<'_, 'a>) -> Result<IntRef<'a>, FormatError> {
 /// big", "* wants int", ...). An unknown conversion character is reported
 /// through `Parsed::spec.conv == 0`, because CPython only complains after
 /// fetching the argument.
+#[inline]
 pub(crate) fn parse_spec(t: &[u8], start: usize, star: &mut StarFn<'_, '_, '_>) -> Result<Parsed, FormatError> {
+    if let Some(&c) = t.get(start).filter(|&&c| is_conversion(c)) {
+        // The common `%s` / `%d`: no flags, width or precision.
+        let spec = PrintfSpec { conv: c, ..PrintfSpec::default() };
+        return Ok(Parsed { spec, conv_pos: start, end: start + 1 });
+    }
     let mut spec = PrintfSpec::default();
     let mut r = Reader { t, pos: start, ch: 0, done: false };
     while r.advance() {
@@ -151,16 +156,19 @@ pub(crate) fn parse_spec(t: &[u8], start: usize, star: &mut StarFn<'_, '_, '_>) 
     if r.done {
         return Err(FormatError::value_error("incomplete format"));
     }
-    let conv_pos = r.pos - 1;
-    let conv_char = char_at(t, conv_pos);
-    if matches!(r.ch, b'd' | b'i' | b'u' | b'o' | b'x' | b'X' | b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'c' | b'r' | b's' | b'a') {
+    if is_conversion(r.ch) {
         spec.conv = r.ch;
     }
-    Ok(Parsed { spec, conv_char, conv_pos, end: r.pos })
+    Ok(Parsed { spec, conv_pos: r.pos - 1, end: r.pos })
+}
+
+/// One of the conversion characters `d i u o x X e E f F g G c r s a`.
+pub(crate) fn is_conversion(c: u8) -> bool {
+    matches!(c, b'd' | b'i' | b'u' | b'o' | b'x' | b'X' | b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'c' | b'r' | b's' | b'a')
 }
 
 /// The character starting at byte `pos` (a lone invalid byte as itself).
-fn char_at(t: &[u8], pos: usize) -> char {
+pub(crate) fn char_at(t: &[u8], pos: usize) -> char {
     let end = (pos + 4).min(t.len());
     for n in (1..=end - pos).rev() {
         if let Ok(s) = std::str::from_utf8(&t[pos..pos + n]) {
@@ -355,8 +363,13 @@ pub(crate) fn push_code_point(code: u32, out: &mut Vec<u8>) {
 /// zero padding between sign/prefix and digits; `-` pads on the right.
 fn finish(spec: &PrintfSpec, numeric: bool, out: &mut Vec<u8>, start: usize) -> Result<(), FormatError> {
     let mut len = if numeric { out.len() - start } else { char_count(&out[start..]) };
-    let fits = spec.width.map_or(true, |w| w <= len) && spec.precision.map_or(true, |p| p >= len);
-    if fits && !(spec.plus || spec.space) {
+    let wide = spec.width.map_or(false, |w| w > len);
+    let done = if numeric {
+        !wide && !(spec.plus || spec.space)
+    } else {
+        !wide && spec.precision.map_or(true, |p| p >= len)
+    };
+    if done {
         return Ok(());
     }
     if spec.width.map_or(false, |w| w > MAX_PAD) {
@@ -394,14 +407,27 @@ fn finish(spec: &PrintfSpec, numeric: bool, out: &mut Vec<u8>, start: usize) -> 
         None => &[],
     };
     if numeric && spec.zero {
-        out.splice(start..start, sign.iter().copied());
+        insert(out, start, sign, 0, b'0');
         let digits_at = start + sign.len() + usize::from(sign_in_body) + prefix_len;
-        out.splice(digits_at..digits_at, std::iter::repeat(b'0').take(left));
+        insert(out, digits_at, &[], left, b'0');
     } else {
-        out.splice(start..start, std::iter::repeat(b' ').take(left).chain(sign.iter().copied()));
+        insert(out, start, sign, left, b' ');
     }
-    out.extend(std::iter::repeat(b' ').take(right));
+    out.resize(out.len() + right, b' ');
     Ok(())
+}
+
+/// Inserts `n` copies of `fill` followed by `tail` at byte `at` of `out`.
+fn insert(out: &mut Vec<u8>, at: usize, tail: &[u8], n: usize, fill: u8) {
+    let extra = n + tail.len();
+    if extra == 0 {
+        return;
+    }
+    let old_len = out.len();
+    out.resize(old_len + extra, fill);
+    out.copy_within(at..old_len, at + extra);
+    out[at..at + n].fill(fill);
+    out[at + n..at + extra].copy_from_slice(tail);
 }
 
 #[cfg(test)]

@@ -1,0 +1,211 @@
+//! Laying out a number under a format spec: sign, prefix, padding, digit
+//! grouping, as CPython's `calc_number_widths` / `fill_number` /
+//! `_PyUnicode_InsertThousandsGrouping` do it.
+
+use super::FormatError;
+use super::MAX_PAD;
+
+/// The resolved spec fields that matter for the layout.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pad {
+    pub fill: char,
+    /// `<`, `>`, `=` or `^`.
+    pub align: u8,
+    /// `+`, space, or 0 for the default (`-` only).
+    pub sign: u8,
+    pub width: Option<usize>,
+}
+
+/// Integer-part grouping: separator and group size (3, or 4 for `_` with
+/// `b o x X`), plus the 3.14 fractional-part separator.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Grouping {
+    pub sep: Option<u8>,
+    pub size: usize,
+    pub frac_sep: Option<u8>,
+}
+
+/// A number split the way CPython's layout sees it:
+/// `[-][prefix]digits[.frac][rest]`.
+pub(crate) struct Parts<'b> {
+    pub negative: bool,
+    pub prefix: &'b [u8],
+    /// Integer-part digits (empty for `inf`, `nan` and the `c` type).
+    pub digits: &'b [u8],
+    pub has_point: bool,
+    pub frac: &'b [u8],
+    /// Exponent, `%`, `inf`/`nan`, or the character of type `c`.
+    pub rest: &'b [u8],
+}
+
+impl<'b> Parts<'b> {
+    /// Splits a rendered magnitude (no sign): leading digits, then an
+    /// optional point and the digits after it, then whatever remains.
+    pub(crate) fn split(negative: bool, text: &'b [u8]) -> Self {
+        let int_end = text.iter().position(|b| !b.is_ascii_digit()).unwrap_or(text.len());
+        let has_point = text.get(int_end) == Some(&b'.');
+        let frac_start = int_end + usize::from(has_point);
+        let frac_len = text[frac_start..].iter().position(|b| !b.is_ascii_digit()).unwrap_or(text.len() - frac_start);
+        Parts {
+            negative,
+            prefix: b"",
+            digits: &text[..int_end],
+            has_point,
+            frac: &text[frac_start..frac_start + frac_len],
+            rest: &text[frac_start + frac_len..],
+        }
+    }
+}
+
+/// The grouped integer digits, zero-padded to `min_width` the way CPython
+/// does it: groups are filled right to left, and zero padding may add
+/// separators (so `format(1234, '08,')` is `0,001,234`, one wider than asked).
+fn group_digits(digits: &[u8], min_width: isize, g: &Grouping, out: &mut Vec<u8>) {
+    let mut rev: Vec<u8> = Vec::with_capacity(digits.len() + 8);
+    let mut remaining = digits.len() as isize;
+    let mut min_width = min_width.max(0);
+    let mut src = digits.iter().rev();
+    let sep_len = isize::from(g.sep.is_some());
+    let mut emit = |rev: &mut Vec<u8>, len: isize, remaining: isize, first: bool| -> isize {
+        if !first {
+            if let Some(s) = g.sep {
+                rev.push(s);
+            }
+        }
+        let chars = remaining.min(len).max(0);
+        for _ in 0..chars {
+            rev.push(*src.next().unwrap_or(&b'0'));
+        }
+        for _ in 0..(len - remaining).max(0) {
+            rev.push(b'0');
+        }
+        chars
+    };
+    let mut first = true;
+    let grouped = g.sep.is_some() || g.frac_sep.is_some();
+    loop {
+        let size = if grouped { g.size as isize } else { isize::MAX };
+        let len = size.min(remaining.max(min_width).max(1));
+        remaining -= emit(&mut rev, len, remaining, first);
+        first = false;
+        min_width -= len;
+        if remaining <= 0 && min_width <= 0 {
+            break;
+        }
+        min_width -= sep_len;
+    }
+    out.extend(rev.iter().rev());
+}
+
+/// Length of [`group_digits`]' output without producing it.
+fn grouped_len(n_digits: usize, min_width: isize, g: &Grouping) -> usize {
+    let mut scratch = Vec::new();
+    if g.sep.is_none() {
+        return n_digits.max(min_width.max(0) as usize).max(1);
+    }
+    group_digits(&vec![b'0'; n_digits], min_width, g, &mut scratch);
+    scratch.len()
+}
+
+/// Fractional digits with the 3.14 separator every three digits from the
+/// point.
+fn push_frac(frac: &[u8], sep: Option<u8>, out: &mut Vec<u8>) {
+    for (i, &d) in frac.iter().enumerate() {
+        if i > 0 && i % 3 == 0 {
+            if let Some(s) = sep {
+                out.push(s);
+            }
+        }
+        out.push(d);
+    }
+}
+
+fn push_fill(fill: char, n: usize, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 4];
+    let f = fill.encode_utf8(&mut buf).as_bytes();
+    for _ in 0..n {
+        out.extend_from_slice(f);
+    }
+}
+
+/// Appends the number with sign, prefix, padding and grouping.
+pub(crate) fn write_number(p: &Parts<'_>, pad: &Pad, g: &Grouping, out: &mut Vec<u8>) -> Result<(), FormatError> {
+    if pad.width.map_or(false, |w| w > MAX_PAD) {
+        return Err(FormatError::memory_error());
+    }
+    let sign = match (pad.sign, p.negative) {
+        (_, true) => Some(b'-'),
+        (b'+', false) => Some(b'+'),
+        (b' ', false) => Some(b' '),
+        _ => None,
+    };
+    let n_frac = p.frac.len();
+    let grouped_frac = if n_frac > 0 && g.frac_sep.is_some() { n_frac + (n_frac - 1) / 3 } else { n_frac };
+    let rest_chars = super::printf::char_count(p.rest);
+    let fixed = usize::from(sign.is_some()) + p.prefix.len() + usize::from(p.has_point) + grouped_frac + rest_chars;
+    let width = pad.width.map_or(-1, |w| w as isize);
+    let min_width = if pad.fill == '0' && pad.align == b'=' { width - fixed as isize } else { 0 };
+    let n_grouped = if p.digits.is_empty() { 0 } else { grouped_len(p.digits.len(), min_width, g) };
+    let padding = (width - (fixed + n_grouped) as isize).max(0) as usize;
+    let (left, middle, right) = match pad.align {
+        b'<' => (0, 0, padding),
+        b'^' => (padding / 2, 0, padding - padding / 2),
+        b'=' => (0, padding, 0),
+        _ => (padding, 0, 0),
+    };
+    push_fill(pad.fill, left, out);
+    out.extend(sign);
+    out.extend_from_slice(p.prefix);
+    push_fill(pad.fill, middle, out);
+    if !p.digits.is_empty() {
+        group_digits(p.digits, min_width, g, out);
+    }
+    if p.has_point {
+        out.push(b'.');
+    }
+    push_frac(p.frac, g.frac_sep, out);
+    out.extend_from_slice(p.rest);
+    push_fill(pad.fill, right, out);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num(text: &str, negative: bool, pad: Pad, g: Grouping) -> String {
+        let mut out = Vec::new();
+        write_number(&Parts::split(negative, text.as_bytes()), &pad, &g, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    const COMMA: Grouping = Grouping { sep: Some(b','), size: 3, frac_sep: None };
+
+    /// Zero padding under grouping inserts separators into the zeros and may
+    /// overshoot the width by one (CPython: `format(1234, '08,')`).
+    #[test]
+    fn zero_padded_grouping() {
+        let pad = |w| Pad { fill: '0', align: b'=', sign: 0, width: Some(w) };
+        assert_eq!(num("1234", false, pad(8), COMMA), "0,001,234");
+        assert_eq!(num("1234", false, pad(10), COMMA), "00,001,234");
+        assert_eq!(num("1234", true, pad(7), Grouping::default()), "-001234");
+        assert_eq!(num("inf", false, pad(6), COMMA), "000inf");
+    }
+
+    #[test]
+    fn alignments() {
+        let pad = |align| Pad { fill: '*', align, sign: b'+', width: Some(9) };
+        assert_eq!(num("1234.5", false, pad(b'<'), COMMA), "+1,234.5*");
+        assert_eq!(num("1234.5", false, pad(b'^'), COMMA), "+1,234.5*");
+        assert_eq!(num("12.5", true, pad(b'^'), COMMA), "**-12.5**");
+        assert_eq!(num("12.5", true, pad(b'='), COMMA), "-****12.5");
+    }
+
+    /// 3.14: `_` / `,` after the precision groups the fraction from the point.
+    #[test]
+    fn fractional_grouping() {
+        let g = Grouping { sep: None, size: 3, frac_sep: Some(b'_') };
+        let pad = Pad { fill: ' ', align: b'>', sign: 0, width: None };
+        assert_eq!(num("123456.1234567e+05", false, pad, g), "123456.123_456_7e+05");
+    }
+}
