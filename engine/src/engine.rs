@@ -223,7 +223,7 @@ static NEXT_ENGINE_ID: AtomicU64 = AtomicU64::new(1);
 ///         let engine = &engine;
 ///         s.spawn(move || {
 ///             let args = [Value::Int(t), Value::Str("ok")];
-///             let rec = RecordSpec { route, level: 20, template: "thread %d says %s", args: Args::Positional(&args), fields: &[] };
+///             let rec = RecordSpec { route: route.0, level: 20, template: "thread %d says %s", args: Args::Positional(&args), fields: &[] };
 ///             engine.log(&rec).unwrap();
 ///         });
 ///     }

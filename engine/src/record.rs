@@ -378,8 +378,12 @@ impl<'a> RecordView<'a> {
         }
         let fields_start = r.pos;
         for _ in 0..n_fields {
-            if r.u8()? == 255 {
-                r.key()?;
+            match r.u8()? {
+                255 => {
+                    r.key()?;
+                }
+                id if Field::from_id(id).is_none() => return Err(RecordError::Malformed),
+                _ => {}
             }
             r.value()?;
         }
@@ -488,6 +492,11 @@ mod tests {
         }
         let mut bad = bytes.clone();
         bad[HEADER_LEN + 3] = 99; // unknown value tag
+        assert_eq!(RecordView::parse(&bad).unwrap_err(), RecordError::Malformed);
+        let fields = [(Field::Lineno, Value::Int(1))];
+        let spec = RecordSpec { route: 0, level: 10, template: "", args: Args::Positional(&[]), fields: &fields };
+        let mut bad = spec.to_vec(0, 0).unwrap();
+        bad[HEADER_LEN] = 0; // unknown field id (found by the record_decode fuzz target)
         assert_eq!(RecordView::parse(&bad).unwrap_err(), RecordError::Malformed);
     }
 }

@@ -2,13 +2,11 @@
 //! `%`-conversions `e f g` (and upper-case), for `repr()` and for the format
 //! mini-language.
 //!
-//! Digits come from std's correctly rounded `{:.N}` / `{:.Ne}` formatting
-//! (which rounds the exact binary value half-to-even, like David Gay's dtoa
-//! that CPython uses) and from `ryu` for the shortest round-trip digits of
-//! `repr()`. The layout rules (where the point goes, zero padding, when to
-//! switch to an exponent, `#`) are CPython's, re-implemented here.
+//! The correctly rounded digits come from [`digits`](super::digits); the
+//! layout rules (where the point goes, zero padding, when to switch to an
+//! exponent, `#`) are CPython's, re-implemented here.
 
-use std::fmt::Write as _;
+use super::digits::{push_fixed_digits, shortest_digits, significant_digits, DigitBuf};
 
 /// How to render one float (the arguments of `PyOS_double_to_string`).
 #[derive(Clone, Copy, Debug)]
@@ -27,44 +25,6 @@ pub(crate) struct FloatFmt {
     pub add_dot_0: bool,
     /// `z` (3.11+): a negative value that rounds to zero prints unsigned.
     pub no_neg_0: bool,
-}
-
-/// A small byte buffer for digit strings: inline up to 64 bytes, spilling to
-/// the heap beyond (huge precisions, `%f` of 1e300).
-pub(crate) struct DigitBuf {
-    inline: [u8; 64],
-    len: usize,
-    heap: Vec<u8>,
-}
-
-impl DigitBuf {
-    pub(crate) fn new() -> Self {
-        DigitBuf { inline: [0; 64], len: 0, heap: Vec::new() }
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        if self.heap.is_empty() {
-            &self.inline[..self.len]
-        } else {
-            &self.heap
-        }
-    }
-}
-
-impl std::fmt::Write for DigitBuf {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let b = s.as_bytes();
-        if self.heap.is_empty() && self.len + b.len() <= self.inline.len() {
-            self.inline[self.len..self.len + b.len()].copy_from_slice(b);
-            self.len += b.len();
-        } else {
-            if self.heap.is_empty() {
-                self.heap.extend_from_slice(&self.inline[..self.len]);
-            }
-            self.heap.extend_from_slice(b);
-        }
-        Ok(())
-    }
 }
 
 /// Appends `repr(x)`: shortest round-trip digits, fixed notation when the
@@ -110,98 +70,22 @@ fn is_all_zero(text: &[u8]) -> bool {
     text.iter().take_while(|&&b| b != b'e' && b != b'E').all(|&b| b == b'0' || b == b'.')
 }
 
-/// `%f`: exact integer arithmetic for the common case, else std's fixed
-/// formatting (which matches CPython's layout); `#` keeps a bare point.
+/// `%f`: the fixed digits already have CPython's layout; `#` keeps a bare
+/// point.
 fn push_fixed(x: f64, f: &FloatFmt, out: &mut Vec<u8>) {
-    if !push_fixed_fast(x, f.prec, out) {
-        let mut buf = DigitBuf::new();
-        let _ = write!(buf, "{:.*}", f.prec, x);
-        out.extend_from_slice(buf.as_bytes());
-    }
+    push_fixed_digits(x, f.prec, out);
     if f.alt && f.prec == 0 {
         out.push(b'.');
     }
 }
 
-/// Powers of ten up to 10^19 (the largest fitting a `u64`).
-const POW10: [u64; 20] = {
-    let mut t = [1u64; 20];
-    let mut i = 1;
-    while i < 20 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
-/// `%.{prec}f` of a non-negative finite `x < 2^63` with `prec <= 19`, exactly:
-/// the fraction `x - trunc(x)` is exactly `m * 2^-k`, so `m * 10^prec` (at
-/// most 117 bits) shifted right by `k` is the truncated fraction digits and
-/// the shifted-out bits decide the rounding (half to even, on the exact
-/// value, as dtoa does). Returns false (writing nothing) outside that range.
-fn push_fixed_fast(x: f64, prec: usize, out: &mut Vec<u8>) -> bool {
-    if !(x < 9.2e18) || prec >= POW10.len() {
-        return false;
-    }
-    let mut int_part = x as u64;
-    let frac = x - int_part as f64;
-    let bits = frac.to_bits();
-    let (exp_field, mantissa) = ((bits >> 52) as i64, bits & ((1u64 << 52) - 1));
-    let (m, k) = match exp_field {
-        _ if frac == 0.0 => (0u64, 1i64),
-        0 => (mantissa, 1074),
-        e => (mantissa | (1u64 << 52), 1075 - e),
-    };
-    let scale = POW10[prec];
-    let product = u128::from(m) * u128::from(scale);
-    let mut digits = if k >= 128 {
-        0u64
-    } else {
-        let q = (product >> k) as u64;
-        let rest = product & ((1u128 << k) - 1);
-        let half = 1u128 << (k - 1);
-        // ties go to the even last printed digit
-        let last = if prec == 0 { int_part } else { q };
-        q + u64::from(rest > half || (rest == half && last & 1 == 1))
-    };
-    if digits == scale {
-        digits = 0;
-        int_part += 1;
-    }
-    out.extend_from_slice(itoa::Buffer::new().format(int_part).as_bytes());
-    if prec > 0 {
-        let mut buf = [b'.'; 20];
-        for slot in buf[1..=prec].iter_mut().rev() {
-            *slot = b'0' + (digits % 10) as u8;
-            digits /= 10;
-        }
-        out.extend_from_slice(&buf[..=prec]);
-    }
-    true
-}
-
-/// Splits std's `{:e}` output (`d.ddde-7`) into its digits and the decimal
-/// exponent of the first digit.
-fn split_exp(text: &[u8]) -> (&[u8], i32) {
-    let e = text.iter().position(|&b| b == b'e').unwrap_or(text.len());
-    let exp = std::str::from_utf8(&text[(e + 1).min(text.len())..])
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (&text[..e], exp)
-}
-
-/// `%e`: std's mantissa (`d.ddd`, or `d` when precision is 0) with CPython's
-/// exponent (`e+05`: sign and at least two digits).
+/// `%e`: precision+1 significant digits, `d.ddd` (a bare `d.` with `#` at
+/// precision 0), then CPython's exponent (`e+05`: sign, at least two digits).
 fn push_exp(x: f64, f: &FloatFmt, upper: bool, out: &mut Vec<u8>) {
-    let mut buf = DigitBuf::new();
-    let _ = write!(buf, "{:.*e}", f.prec, x);
-    let (mantissa, exp) = split_exp(buf.as_bytes());
-    out.extend_from_slice(mantissa);
-    if f.alt && f.prec == 0 {
-        out.push(b'.');
-    }
-    push_exponent(exp, upper, out);
+    let mut digits = DigitBuf::new();
+    let decpt = significant_digits(x, f.prec + 1, &mut digits);
+    let lay = Layout { decpt, use_exp: true, vend: f.prec + 1, add_dot_0: false, alt: f.alt, upper };
+    lay.write(digits.as_bytes(), out);
 }
 
 /// Appends `e+05` / `E-300`.
@@ -220,15 +104,9 @@ fn push_exponent(exp: i32, upper: bool, out: &mut Vec<u8>) {
 /// (>= P-1 with `add_dot_0`); drop trailing zeros unless `#`.
 fn push_general(x: f64, f: &FloatFmt, upper: bool, out: &mut Vec<u8>) {
     let p = f.prec.max(1);
-    let mut buf = DigitBuf::new();
-    let _ = write!(buf, "{:.*e}", p - 1, x);
-    let (mantissa, exp) = split_exp(buf.as_bytes());
     let mut digits = DigitBuf::new();
-    for &b in mantissa.iter().filter(|b| b.is_ascii_digit()) {
-        let _ = digits.write_char(b as char);
-    }
+    let decpt = significant_digits(x, p, &mut digits);
     let mut d = digits.as_bytes();
-    let decpt = exp + 1;
     let limit = if f.add_dot_0 { p as i64 - 1 } else { p as i64 };
     let use_exp = decpt <= -4 || i64::from(decpt) > limit;
     let vend = if f.alt {
@@ -256,41 +134,10 @@ fn push_shortest(x: f64, f: &FloatFmt, out: &mut Vec<u8>) {
         return;
     }
     let mut digits = [0u8; 24];
-    let (n, decpt) = shortest_digits(text, &mut digits);
+    let (n, decpt) = shortest_digits(x, &mut digits);
     let use_exp = decpt <= -4 || decpt > 16;
     let lay = Layout { decpt, use_exp, vend: n, add_dot_0: f.add_dot_0, alt: f.alt, upper: false };
     lay.write(&digits[..n], out);
-}
-
-/// Parses ryu's output (`123.45`, `1e16`, `1.5e-7`, `0.001`) into significant
-/// digits without leading/trailing zeros (`"0"` for zero) and the position of
-/// the decimal point relative to them (value = 0.DIGITS * 10^decpt).
-fn shortest_digits(text: &[u8], digits: &mut [u8; 24]) -> (usize, i32) {
-    let (mantissa, exp) = match text.iter().position(|&b| b == b'e' || b == b'E') {
-        Some(e) => (&text[..e], std::str::from_utf8(&text[e + 1..]).ok().and_then(|s| s.parse::<i32>().ok()).unwrap_or(0)),
-        None => (text, 0),
-    };
-    let int_len = mantissa.iter().position(|&b| b == b'.').unwrap_or(mantissa.len());
-    let mut decpt = int_len as i32 + exp;
-    let mut n = 0;
-    for &b in mantissa.iter().filter(|b| b.is_ascii_digit()) {
-        if n == 0 && b == b'0' {
-            decpt -= 1;
-            continue;
-        }
-        if n < digits.len() {
-            digits[n] = b;
-            n += 1;
-        }
-    }
-    while n > 0 && digits[n - 1] == b'0' {
-        n -= 1;
-    }
-    if n == 0 {
-        digits[0] = b'0';
-        return (1, 1);
-    }
-    (n, decpt)
 }
 
 /// CPython's digit layout: print the slice `vdigits[start..vend]` of the

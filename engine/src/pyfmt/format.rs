@@ -2,6 +2,7 @@
 //! `int.__format__` (and `bool`), `float.__format__`, and
 //! `object.__format__` for `None` and `bytes`.
 
+use super::digits::DigitBuf;
 use super::float::{push_float, FloatFmt};
 use super::int::IntRef;
 use super::number::{write_number, Grouping, Pad, Parts};
@@ -194,7 +195,7 @@ fn format_long(r: &Resolved, v: &IntRef<'_>, out: &mut Vec<u8>) -> Result<(), Fo
     if r.no_neg_0 {
         return Err(value_error("Negative zero coercion (z) not allowed in integer format specifier".into()));
     }
-    let mut buf = Vec::new();
+    let mut buf = DigitBuf::new();
     if r.ty == 'c' {
         if r.pad.sign != 0 {
             return Err(value_error("Sign not allowed with integer format specifier 'c'".into()));
@@ -206,8 +207,12 @@ fn format_long(r: &Resolved, v: &IntRef<'_>, out: &mut Vec<u8>) -> Result<(), Fo
         if !(0..=0x10ffff).contains(&x) {
             return Err(FormatError::overflow_error("%c arg not in range(0x110000)"));
         }
-        push_code_point(x as u32, &mut buf);
-        let parts = Parts { negative: false, prefix: b"", digits: b"", has_point: false, frac: b"", rest: &buf };
+        let start = out.len();
+        push_code_point(x as u32, out);
+        buf.push_slice(&out[start..]);
+        out.truncate(start);
+        let rest = buf.as_bytes();
+        let parts = Parts { negative: false, prefix: b"", digits: b"", has_point: false, frac: b"", rest, rest_chars: 1 };
         return write_number(&parts, &r.pad, &Grouping { sep: None, ..r.grouping }, out);
     }
     let (base, prefix): (u32, &[u8]) = match r.ty {
@@ -217,10 +222,14 @@ fn format_long(r: &Resolved, v: &IntRef<'_>, out: &mut Vec<u8>) -> Result<(), Fo
         'X' => (16, b"0X"),
         _ => (10, b""),
     };
-    v.push_digits(base, r.ty == 'X', &mut buf);
+    let start = out.len();
+    v.push_digits(base, r.ty == 'X', out);
+    buf.push_slice(&out[start..]);
+    out.truncate(start);
     let grouping = if r.ty == 'n' { Grouping::default() } else { Grouping { frac_sep: None, ..r.grouping } };
     let prefix = if r.alt { prefix } else { b"" };
-    let parts = Parts { negative: v.negative, prefix, digits: &buf, has_point: false, frac: b"", rest: b"" };
+    let digits = buf.as_bytes();
+    let parts = Parts { negative: v.negative, prefix, digits, has_point: false, frac: b"", rest: b"", rest_chars: 0 };
     write_number(&parts, &r.pad, &grouping, out)
 }
 
@@ -259,13 +268,17 @@ fn float_internal(r: &Resolved, mut x: f64, out: &mut Vec<u8>) -> Result<(), For
         return Err(FormatError::memory_error());
     }
     let f = FloatFmt { code, prec, alt: r.alt, add_dot_0, no_neg_0: r.no_neg_0 };
-    let mut text = Vec::with_capacity(32);
-    let negative = push_float(x, &f, &mut text);
+    // Render into the tail of `out`, move it aside, then lay it out.
+    let start = out.len();
+    let negative = push_float(x, &f, out);
     if r.ty == '%' {
-        text.push(b'%');
+        out.push(b'%');
     }
+    let mut text = DigitBuf::new();
+    text.push_slice(&out[start..]);
+    out.truncate(start);
     let grouping = if r.ty == 'n' { Grouping::default() } else { r.grouping };
-    write_number(&Parts::split(negative, &text), &r.pad, &grouping, out)
+    write_number(&Parts::split(negative, text.as_bytes()), &r.pad, &grouping, out)
 }
 
 #[cfg(test)]
@@ -308,6 +321,21 @@ mod tests {
         assert_eq!(f(Value::Str("ab"), "05").unwrap(), "ab000");
         assert_eq!(f(Value::Int(255), "#010_b").unwrap(), "0b1111_1111");
         assert_eq!(f(Value::Int(-255), "#X").unwrap(), "-0XFF");
+    }
+
+    /// 3.14: a `,` or `_` after the precision groups the fractional digits
+    /// by three from the point (CPython's documented examples).
+    #[test]
+    fn fractional_grouping() {
+        let x = Value::Float(123456789.123456789);
+        assert_eq!(f(x, "._").unwrap(), "123456789.123_456_79");
+        assert_eq!(f(x, ".,").unwrap(), "123456789.123,456,79");
+        assert_eq!(f(x, "_._").unwrap(), "123_456_789.123_456_79");
+        assert_eq!(f(x, ",._").unwrap(), "123,456,789.123_456_79");
+        assert_eq!(f(Value::Float(123456.123456), ".4_f").unwrap(), "123456.123_5");
+        assert_eq!(f(Value::Float(1.1), ".,_f").unwrap_err().message, "Cannot specify both ',' and '_'.");
+        assert_eq!(f(Value::Float(1.1), "._n").unwrap_err().message, "Cannot specify '_' with 'n'.");
+        assert_eq!(f(Value::Int(1234), "._d").unwrap(), "1234");
     }
 
     #[test]

@@ -10,8 +10,15 @@
 //!
 //! Where CPython versions disagree, the newest behaviour is implemented:
 //! the `z` flag (3.11+), `0` before the width meaning only "fill with 0" for
-//! strings (3.10+), fractional digit grouping `.3_f` (3.14+), and the 3.10+
+//! strings (3.10+), `%c` of an int beyond C `long` being an OverflowError
+//! (3.10+), fractional digit grouping `.3_f` / `._` (3.14+), and the 3.11-3.13
 //! error messages.
+//!
+//! Modules: `interp` walks a `%` template, `printf` parses and applies one
+//! `%` conversion, `spec` parses a format spec, `format` applies it per
+//! type, `number` lays numbers out (sign, padding, grouping), `float` /
+//! `digits` / `int` render numbers, `repr` does `str`/`repr`/`ascii`,
+//! `tables` holds the Unicode data.
 //!
 //! Known, documented differences from CPython:
 //! - `repr()` decides printability from a Unicode 15.1 table (CPython 3.13);
@@ -21,10 +28,16 @@
 //! - A width or numeric precision above [`MAX_PAD`] fails with
 //!   `MemoryError` instead of allocating gigabytes.
 //! - [`parse_printf_spec`] knows no arguments: `*` is "* wants int" (as
-//!   CPython says when `*` meets a mapping argument).
+//!   CPython says when `*` meets a mapping argument), and it reports an
+//!   unknown conversion character at parse time, where CPython would first
+//!   look the argument up (so a missing key would win).
+//! - `format_value` with a [`FormatSpec`] parsed ahead of time cannot
+//!   reproduce CPython's order for `None`/`bytes` with a malformed spec
+//!   (CPython never parses it); [`format_builtin`] can.
 
-use crate::value::{Args, Value};
+use crate::value::Value;
 
+mod digits;
 mod error;
 mod float;
 mod format;
@@ -86,9 +99,70 @@ pub fn format_printf(spec: &PrintfSpec, v: &Value<'_>, out: &mut Vec<u8>) -> Res
     result
 }
 
-/// Convenience: `template % args` as a new `String`.
-pub fn interpolate_to_string(template: &str, args: Args<'_, '_>) -> Result<String, FormatError> {
-    let mut out = Vec::with_capacity(template.len() + 16);
-    interpolate(template, args, &mut out)?;
-    Ok(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Args;
+
+    fn printf(spec: &str, v: Value<'_>) -> Result<String, FormatError> {
+        let (spec, used) = parse_printf_spec(spec.as_bytes())?;
+        let mut out = Vec::new();
+        format_printf(&spec, &v, &mut out)?;
+        assert!(used > 0);
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    /// The Formatter's `%(name)-8s` path: parse once, format many.
+    #[test]
+    fn printf_spec_api() {
+        let (spec, used) = parse_printf_spec(b"-8s|rest").unwrap();
+        assert_eq!(used, 3);
+        assert_eq!(spec, PrintfSpec { minus: true, width: Some(8), conv: b's', ..PrintfSpec::default() });
+        assert_eq!(printf("-8s", Value::Str("INFO")).unwrap(), "INFO    ");
+        assert_eq!(printf("%", Value::None).unwrap(), "%");
+        assert_eq!(printf("08.3f", Value::Float(-3.14159)).unwrap(), "-003.142");
+        assert_eq!(parse_printf_spec(b"*d").unwrap_err().message, "* wants int");
+        assert_eq!(parse_printf_spec(b"-q").unwrap_err().message, "unsupported format character 'q' (0x71) at index 1");
+        let err = parse_printf_spec_at("é%(k)-q".as_bytes(), 6).unwrap_err();
+        assert_eq!(err.message, "unsupported format character 'q' (0x71) at index 6");
+    }
+
+    /// A lone surrogate cannot be UTF-8: `%c` / `format(n, 'c')` write its
+    /// `backslashreplace` escape.
+    #[test]
+    fn surrogates() {
+        assert_eq!(printf("c", Value::Int(0xd800)).unwrap(), "\\ud800");
+        let mut out = Vec::new();
+        format_builtin(&Value::Int(0xdfff), ">3c", &mut out).unwrap();
+        assert_eq!(out, b"  \\udfff");
+    }
+
+    /// Widths beyond MAX_PAD fail instead of allocating gigabytes.
+    #[test]
+    fn huge_width() {
+        let args = [Value::Int(1 << 40), Value::Int(1)];
+        let mut out = Vec::new();
+        assert_eq!(interpolate("%*d", Args::Positional(&args), &mut out).unwrap_err().kind, "MemoryError");
+        assert_eq!(format_builtin(&Value::Int(1), "999999999999", &mut out).unwrap_err().kind, "MemoryError");
+        assert!(out.is_empty());
+    }
+
+    /// `str()` / `repr()` / `ascii()` of every value type.
+    #[test]
+    fn str_repr_ascii() {
+        let show = |f: fn(&Value<'_>, &mut Vec<u8>), v: Value<'_>| {
+            let mut out = Vec::new();
+            f(&v, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(show(str_value, Value::Str("é")), "é");
+        assert_eq!(show(repr_value, Value::Str("é")), "'é'");
+        assert_eq!(show(ascii_value, Value::Str("é")), "'\\xe9'");
+        assert_eq!(show(str_value, Value::Bytes(b"x")), "b'x'");
+        assert_eq!(show(repr_value, Value::BigInt("-00012345678901234567890")), "-12345678901234567890");
+        assert_eq!(show(ascii_value, Value::Rendered("ünï")), "ünï");
+        assert_eq!(show(str_value, Value::Float(1e16)), "1e+16");
+        assert_eq!(show(repr_value, Value::Bool(false)), "False");
+        assert_eq!(show(str_value, Value::None), "None");
+    }
 }

@@ -36,6 +36,9 @@ pub(crate) struct Parts<'b> {
     pub frac: &'b [u8],
     /// Exponent, `%`, `inf`/`nan`, or the character of type `c`.
     pub rest: &'b [u8],
+    /// How many characters `rest` stands for (1 for type `c`, even when the
+    /// character is a surrogate written as a 6-byte escape).
+    pub rest_chars: usize,
 }
 
 impl<'b> Parts<'b> {
@@ -53,58 +56,69 @@ impl<'b> Parts<'b> {
             has_point,
             frac: &text[frac_start..frac_start + frac_len],
             rest: &text[frac_start + frac_len..],
+            rest_chars: text.len() - frac_start - frac_len,
         }
     }
 }
 
-/// The grouped integer digits, zero-padded to `min_width` the way CPython
-/// does it: groups are filled right to left, and zero padding may add
-/// separators (so `format(1234, '08,')` is `0,001,234`, one wider than asked).
-fn group_digits(digits: &[u8], min_width: isize, g: &Grouping, out: &mut Vec<u8>) {
-    let mut rev: Vec<u8> = Vec::with_capacity(digits.len() + 8);
-    let mut remaining = digits.len() as isize;
-    let mut min_width = min_width.max(0);
-    let mut src = digits.iter().rev();
-    let sep_len = isize::from(g.sep.is_some());
-    let mut emit = |rev: &mut Vec<u8>, len: isize, remaining: isize, first: bool| -> isize {
-        if !first {
-            if let Some(s) = g.sep {
-                rev.push(s);
-            }
-        }
-        let chars = remaining.min(len).max(0);
-        for _ in 0..chars {
-            rev.push(*src.next().unwrap_or(&b'0'));
-        }
-        for _ in 0..(len - remaining).max(0) {
-            rev.push(b'0');
-        }
-        chars
-    };
-    let mut first = true;
-    let grouped = g.sep.is_some() || g.frac_sep.is_some();
-    loop {
-        let size = if grouped { g.size as isize } else { isize::MAX };
-        let len = size.min(remaining.max(min_width).max(1));
-        remaining -= emit(&mut rev, len, remaining, first);
-        first = false;
-        min_width -= len;
-        if remaining <= 0 && min_width <= 0 {
-            break;
-        }
-        min_width -= sep_len;
-    }
-    out.extend(rev.iter().rev());
+/// How CPython's `_PyUnicode_InsertThousandsGrouping` lays out `n` digits
+/// zero-padded to `min_width` (separators count towards the width):
+/// groups of `size` filled right to left, the loop stopping at the first
+/// group after which neither digits nor width remain. Returns the digit
+/// positions (digits plus leading zeros), the number of groups, and the
+/// length of the leftmost group. (So `format(1234, '08,')` is `0,001,234`,
+/// one wider than asked.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct GroupPlan {
+    positions: usize,
+    groups: usize,
+    first: usize,
 }
 
-/// Length of [`group_digits`]' output without producing it.
-fn grouped_len(n_digits: usize, min_width: isize, g: &Grouping) -> usize {
-    let mut scratch = Vec::new();
-    if g.sep.is_none() {
-        return n_digits.max(min_width.max(0) as usize).max(1);
+impl GroupPlan {
+    fn new(n: usize, min_width: isize, size: Option<usize>, sep_len: usize) -> Self {
+        let min_width = min_width.max(0) as usize;
+        let Some(g) = size else {
+            let all = n.max(min_width).max(1);
+            return GroupPlan { positions: all, groups: 1, first: all };
+        };
+        // Group i (from 1, right to left) starts with n - (i-1)g digits and
+        // min_width - (i-1)(g+sep) width left; the walk stops after the
+        // first group where both fit in one group.
+        let by_digits = n.div_ceil(g).max(1);
+        let by_width = 1 + min_width.saturating_sub(g).div_ceil(g + sep_len);
+        let groups = by_digits.max(by_width);
+        let done = (groups - 1) * g;
+        let width_left = min_width.saturating_sub((groups - 1) * (g + sep_len));
+        let first = n.saturating_sub(done).max(width_left).max(1);
+        GroupPlan { positions: done + first, groups, first }
     }
-    group_digits(&vec![b'0'; n_digits], min_width, g, &mut scratch);
-    scratch.len()
+
+    fn len(&self, sep_len: usize) -> usize {
+        self.positions + (self.groups - 1) * sep_len
+    }
+}
+
+/// Appends the integer digits per `plan`: leading zeros, then the digits,
+/// with `sep` between groups.
+fn push_grouped(digits: &[u8], plan: &GroupPlan, size: usize, sep: Option<u8>, out: &mut Vec<u8>) {
+    let zeros = plan.positions - digits.len();
+    if plan.groups == 1 {
+        out.resize(out.len() + zeros, b'0');
+        out.extend_from_slice(digits);
+        return;
+    }
+    let mut pos = 0;
+    for group in 0..plan.groups {
+        if group > 0 {
+            out.extend(sep);
+        }
+        let len = if group == 0 { plan.first } else { size };
+        for i in pos..pos + len {
+            out.push(if i < zeros { b'0' } else { digits[i - zeros] });
+        }
+        pos += len;
+    }
 }
 
 /// Fractional digits with the 3.14 separator every three digits from the
@@ -141,11 +155,15 @@ pub(crate) fn write_number(p: &Parts<'_>, pad: &Pad, g: &Grouping, out: &mut Vec
     };
     let n_frac = p.frac.len();
     let grouped_frac = if n_frac > 0 && g.frac_sep.is_some() { n_frac + (n_frac - 1) / 3 } else { n_frac };
-    let rest_chars = super::printf::char_count(p.rest);
-    let fixed = usize::from(sign.is_some()) + p.prefix.len() + usize::from(p.has_point) + grouped_frac + rest_chars;
+    let fixed = usize::from(sign.is_some()) + p.prefix.len() + usize::from(p.has_point) + grouped_frac + p.rest_chars;
     let width = pad.width.map_or(-1, |w| w as isize);
     let min_width = if pad.fill == '0' && pad.align == b'=' { width - fixed as isize } else { 0 };
-    let n_grouped = if p.digits.is_empty() { 0 } else { grouped_len(p.digits.len(), min_width, g) };
+    // With only a fractional separator the integer part is grouped by 3
+    // with an empty separator, which pads exactly like no grouping.
+    let size = g.sep.map(|_| g.size);
+    let sep_len = usize::from(g.sep.is_some());
+    let plan = GroupPlan::new(p.digits.len(), min_width, size, sep_len);
+    let n_grouped = if p.digits.is_empty() { 0 } else { plan.len(sep_len) };
     let padding = (width - (fixed + n_grouped) as isize).max(0) as usize;
     let (left, middle, right) = match pad.align {
         b'<' => (0, 0, padding),
@@ -158,7 +176,7 @@ pub(crate) fn write_number(p: &Parts<'_>, pad: &Pad, g: &Grouping, out: &mut Vec
     out.extend_from_slice(p.prefix);
     push_fill(pad.fill, middle, out);
     if !p.digits.is_empty() {
-        group_digits(p.digits, min_width, g, out);
+        push_grouped(p.digits, &plan, g.size, g.sep, out);
     }
     if p.has_point {
         out.push(b'.');
@@ -180,6 +198,37 @@ mod tests {
     }
 
     const COMMA: Grouping = Grouping { sep: Some(b','), size: 3, frac_sep: None };
+
+    /// CPython's grouping loop, step by step, for comparison.
+    fn plan_by_loop(n: usize, min_width: isize, g: usize, sep_len: usize) -> GroupPlan {
+        let (mut remaining, mut width) = (n as isize, min_width.max(0));
+        let (mut positions, mut groups) = (0, 0);
+        let mut first;
+        loop {
+            let len = (g as isize).min(remaining.max(width).max(1));
+            positions += len as usize;
+            groups += 1;
+            first = len as usize;
+            remaining -= remaining.min(len);
+            width -= len;
+            if remaining <= 0 && width <= 0 {
+                break;
+            }
+            width -= sep_len as isize;
+        }
+        GroupPlan { positions, groups, first }
+    }
+
+    #[test]
+    fn group_plan_matches_cpython_loop() {
+        for n in 1..40 {
+            for w in -3..60 {
+                for (g, sep) in [(3, 1), (4, 1), (3, 0)] {
+                    assert_eq!(GroupPlan::new(n, w, Some(g), sep), plan_by_loop(n, w, g, sep), "n={n} w={w} g={g}");
+                }
+            }
+        }
+    }
 
     /// Zero padding under grouping inserts separators into the zeros and may
     /// overshoot the width by one (CPython: `format(1234, '08,')`).

@@ -362,7 +362,12 @@ pub(crate) fn push_code_point(code: u32, out: &mut Vec<u8>) {
 /// `s r a` text; numeric conversions get the `+`/space sign and, with `0`,
 /// zero padding between sign/prefix and digits; `-` pads on the right.
 fn finish(spec: &PrintfSpec, numeric: bool, out: &mut Vec<u8>, start: usize) -> Result<(), FormatError> {
-    let mut len = if numeric { out.len() - start } else { char_count(&out[start..]) };
+    let mut len = match (numeric, spec.conv) {
+        (true, _) => out.len() - start,
+        // one code point, even a surrogate written as a 6-byte escape
+        (false, b'c') => 1,
+        (false, _) => char_count(&out[start..]),
+    };
     let wide = spec.width.map_or(false, |w| w > len);
     let done = if numeric {
         !wide && !(spec.plus || spec.space)

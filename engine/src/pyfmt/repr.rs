@@ -2,6 +2,7 @@
 //! escaping rules behind them.
 
 use super::float::push_float_repr;
+use super::int::IntRef;
 use super::tables::is_printable;
 use crate::value::Value;
 
@@ -37,7 +38,13 @@ pub fn repr_value(v: &Value<'_>, out: &mut Vec<u8>) {
         Value::Bool(true) => out.extend_from_slice(b"True"),
         Value::Bool(false) => out.extend_from_slice(b"False"),
         Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
-        Value::BigInt(t) => out.extend_from_slice(t.as_bytes()),
+        Value::BigInt(t) => {
+            let v = IntRef::big(t);
+            if v.negative {
+                out.push(b'-');
+            }
+            v.push_digits(10, false, out);
+        }
         Value::Float(x) => push_float_repr(*x, out),
         Value::Str(s) => push_str_repr(s, false, out),
         Value::Bytes(b) => push_bytes_repr(b, out),
