@@ -68,10 +68,10 @@ impl FormatterSpec {
     /// The format string in effect.
     pub fn fmt(&self) -> &str {
         match (&self.fmt, self.style) {
-            (Some(f), _) => f,
-            (None, Style::Percent) => "%(message)s",
-            (None, Style::Brace) => "{message}",
-            (None, Style::Dollar) => "${message}",
+            (Some(f), _) if !f.is_empty() => f,
+            (_, Style::Percent) => "%(message)s",
+            (_, Style::Brace) => "{message}",
+            (_, Style::Dollar) => "${message}",
         }
     }
 }
@@ -186,6 +186,8 @@ pub struct Formatter {
 /// The consumer's mutable state for one formatter (the per-second time cache).
 pub struct FormatterState {
     time: TimeFormatter,
+    /// `LogRecord` has a `taskName` attribute (3.12+).
+    has_task_name: bool,
 }
 
 /// One record, ready to be formatted: the decoded record plus what the
@@ -236,7 +238,7 @@ impl Formatter {
     pub fn new_state(&self, version: PyVersion) -> Result<FormatterState, TimeFormatError> {
         let s = &self.spec;
         let time = TimeFormatter::new(s.datefmt.as_deref(), &s.default_time_format, s.default_msec_format.as_deref(), s.utc, version)?;
-        Ok(FormatterState { time })
+        Ok(FormatterState { time, has_task_name: version >= PyVersion::new(3, 12, 0) })
     }
 
     /// `Formatter.format(record)`, appended to `out`. On error `out` may hold a
@@ -255,7 +257,7 @@ impl Formatter {
             match part {
                 Part::Lit(s) => out.extend_from_slice(s.as_bytes()),
                 Part::Field { attr, conv } => {
-                    let v = self.value_of(attr, rec, asctime)?;
+                    let v = self.value_of(attr, rec, asctime, state.has_task_name)?;
                     render(conv, &v, out)?;
                 }
             }
@@ -273,7 +275,7 @@ impl Formatter {
         Ok(())
     }
 
-    fn value_of<'a>(&'a self, attr: &'a Attr, rec: &RecordCtx<'a>, asctime: &'a str) -> Result<Value<'a>, pyfmt::FormatError> {
+    fn value_of<'a>(&'a self, attr: &'a Attr, rec: &RecordCtx<'a>, asctime: &'a str, has_task_name: bool) -> Result<Value<'a>, pyfmt::FormatError> {
         let field = |f: Field<'_>| rec.view.field(f);
         let pathname = || field(Field::Pathname).unwrap_or(Value::Str("(unknown file)"));
         Ok(match attr {
@@ -283,7 +285,10 @@ impl Formatter {
             Attr::LevelNo => Value::Int(rec.view.level as i64),
             Attr::Pathname => pathname(),
             Attr::Filename => map_str(pathname(), |p| basename(p)),
-            Attr::Module => map_str(pathname(), |p| splitext_root(basename(p))),
+            Attr::Module => match pathname() {
+                v @ (Value::Str(_) | Value::Rendered(_)) => map_str(v, |p| splitext_root(basename(p))),
+                _ => Value::Str("Unknown module"),
+            },
             Attr::Lineno => field(Field::Lineno).unwrap_or(Value::Int(0)),
             Attr::FuncName => field(Field::FuncName).unwrap_or(Value::Str("(unknown function)")),
             Attr::Created => Value::Float(rec.time.created),
@@ -293,24 +298,34 @@ impl Formatter {
             Attr::ThreadName => field(Field::ThreadName).unwrap_or(Value::None),
             Attr::Process => field(Field::Process).unwrap_or(Value::None),
             Attr::ProcessName => field(Field::ProcessName).unwrap_or(Value::None),
-            Attr::TaskName => field(Field::TaskName).unwrap_or(Value::None),
+            Attr::TaskName => match field(Field::TaskName) {
+                Some(v) => v,
+                None if has_task_name => Value::None,
+                None => self.other_value("taskName", rec)?,
+            },
             Attr::ExcText => field(Field::ExcText).unwrap_or(Value::None),
             Attr::StackInfo => field(Field::StackInfo).unwrap_or(Value::None),
             Attr::Message => Value::Str(rec.message),
             Attr::Asctime => Value::Str(asctime),
-            Attr::Other(k) => match field(Field::Extra(k)) {
-                Some(v) => v,
-                None => match self.spec.defaults.iter().find(|(dk, _)| dk == k) {
-                    Some((_, v)) => v.as_value(),
-                    None => {
-                        return Err(pyfmt::FormatError {
-                            kind: "ValueError",
-                            message: format!("Formatting field not found in record: '{k}'"),
-                        })
-                    }
-                },
-            },
+            Attr::Other(k) => self.other_value(k, rec)?,
         })
+    }
+
+    fn other_value<'a>(&'a self, k: &'a str, rec: &RecordCtx<'a>) -> Result<Value<'a>, pyfmt::FormatError> {
+        if let Some(v) = rec.view.field(Field::Extra(k)) {
+            return Ok(v);
+        }
+        match self.spec.defaults.iter().find(|(dk, _)| dk == k) {
+            Some((_, v)) => Ok(v.as_value()),
+            None => {
+                let mut key = Vec::new();
+                pyfmt::repr_value(&Value::Str(k), &mut key);
+                Err(pyfmt::FormatError {
+                    kind: "ValueError",
+                    message: format!("Formatting field not found in record: {}", String::from_utf8_lossy(&key)),
+                })
+            }
+        }
     }
 }
 
@@ -408,10 +423,9 @@ fn compile_percent(fmt: &str) -> Result<Vec<Part>, CompileError> {
                 let (key, after) = mapping_key(fmt, pct + 2)?;
                 let (spec, used) = pyfmt::parse_printf_spec(&b[after..]).map_err(|e| CompileError(e.to_string()))?;
                 if spec.conv == b'%' {
-                    push_lit(&mut parts, "%");
-                } else {
-                    parts.push(Part::Field { attr: Attr::from_name(key), conv: Conv::Printf(spec) });
+                    return err("unsupported format character '%' (0x25) after a %(key)");
                 }
+                parts.push(Part::Field { attr: Attr::from_name(key), conv: Conv::Printf(spec) });
                 i = after + used;
             }
             _ => return err("a %-style format for the engine takes only %(name) placeholders"),
@@ -466,7 +480,7 @@ fn compile_brace(fmt: &str) -> Result<Vec<Part>, CompileError> {
             Some(_) => return err("invalid conversion"),
             None => (head, None),
         };
-        if name.is_empty() || name.bytes().all(|b| b.is_ascii_digit()) || name.contains(['.', '[']) {
+        if name.is_empty() || name.chars().all(|c| pyfmt::decimal_value(c).is_some()) || name.contains(['.', '[']) {
             return err("positional, attribute and index fields are rendered by Python");
         }
         let spec = pyfmt::parse_format_spec(spec).map_err(|e| CompileError(e.to_string()))?;

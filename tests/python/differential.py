@@ -24,13 +24,15 @@ Made deterministic instead of masked:
   module is imported, so ``_startTime`` is affected too) by a fake clock
   that advances by a fixed step per call, so created / msecs /
   relativeCreated / asctime are compared exactly (TZ=UTC);
-* ``os.getpid`` and ``threading.get_ident`` return stable numbers;
+* ``os.getpid`` returns a stable number;
 * the scenario's source is registered in ``linecache`` under a fixed fake
   path, so tracebacks and stack_info show the same file, lines and source.
 
 Masked (see ``normalise()``):
 
 * the two runs' working directories;
+* the main thread's identifier (decimal and hex), which each forked child
+  reports on a marker line (scenarios do not print other threads' ids);
 * object addresses (``0x7f...``);
 * frames of the logging implementation itself inside ``Traceback (most
   recent call last):`` blocks (a run of such frames becomes one marker
@@ -46,22 +48,25 @@ pathnames or exception tracebacks of user code.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 
-FAKE_ROOT = '/attologging-differential'
+FAKE_ROOT = '/difftest'
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-PYTHON_DIR = os.path.join(REPO, 'python')
+# DIFFTEST_PYTHON_DIR runs the comparison against another copy of the
+# package (used to check that the harness notices injected bugs).
+PYTHON_DIR = os.environ.get('DIFFTEST_PYTHON_DIR') or os.path.join(REPO,
+                                                                   'python')
 ATTOLOGGING_DIR = os.path.join(PYTHON_DIR, 'attologging')
 STDLIB_LOGGING_DIR = os.path.join(os.path.dirname(os.__file__), 'logging')
 
-CASE_MARK = '@@@@ case %d @@@@'
-END_MARK = '@@@@ end %d rc=%s @@@@'
 _CASE_RE = re.compile(r'\n@@@@ case (\d+) @@@@\n')
 _END_RE = re.compile(r'@@@@ end (\d+) rc=(-?\w+) @@@@\n')
+_IDENT_RE = re.compile(r'@@@@ ident (\d+) @@@@\n')
 
 
 @dataclass
@@ -76,6 +81,7 @@ class CaseResult:
     stdout: str = ''
     stderr: str = ''
     rc: str = '?'
+    ident: int = 0
     files: dict = field(default_factory=dict)
 
 
@@ -94,6 +100,7 @@ class RunResult:
 
 RUNNER = r'''
 import sys, os, json, time, threading, linecache, traceback, atexit, io
+import signal
 
 MODULE, CASES_FILE, WORKDIR, FAKE_ROOT = sys.argv[1:5]
 
@@ -118,11 +125,6 @@ class FakeClock:
 clock = FakeClock()
 time.time = clock.time
 time.time_ns = clock.time_ns
-_thread_ids = {}
-_real_get_ident = threading.get_ident
-def _stable_get_ident():
-    return _thread_ids.setdefault(_real_get_ident(), 1000 + len(_thread_ids))
-threading.get_ident = _stable_get_ident
 os.getpid = lambda: 4242
 
 import importlib
@@ -177,6 +179,8 @@ def attempt(func, *args, **kwargs):
 
 def run_case(index, case):
     code = 0
+    signal.alarm(60)  # a hung scenario must not hang the whole run
+    print('@@@@ ident %d @@@@' % threading.get_ident())
     try:
         directory = os.path.join(WORKDIR, 'case%04d' % index)
         os.makedirs(directory)
@@ -265,12 +269,21 @@ def start_run(module, scenarios, python=None):
     proc = subprocess.Popen(command, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=_environment(),
                             cwd=workdir)
-    return proc, module, cases_dir, len(scenarios)
+    return proc, module, workdir, len(scenarios)
 
 
 def finish_run(started, timeout=300):
-    proc, module, cases_dir, count = started
-    out, err = proc.communicate(timeout=timeout)
+    """Wait for a run, split its output per case, collect written files
+    and remove its temporary directory."""
+    proc, module, workdir, count = started
+    cases_dir = os.path.join(workdir, 'cases')
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
     out = out.decode('utf-8', 'backslashreplace')
     err = err.decode('utf-8', 'backslashreplace')
     cases = [CaseResult() for _ in range(count)]
@@ -280,6 +293,7 @@ def finish_run(started, timeout=300):
         cases[int(match.group(1))].rc = match.group(2)
     for index, case in enumerate(cases):
         case.files = _collect_files(os.path.join(cases_dir, 'case%04d' % index))
+    shutil.rmtree(workdir, ignore_errors=True)
     return RunResult(module, cases_dir, cases, header, tail)
 
 
@@ -294,8 +308,13 @@ def _split(text, cases, attribute):
     pieces = _CASE_RE.split(text)
     header = pieces[0]
     for i in range(1, len(pieces), 2):
+        case = cases[int(pieces[i])]
         chunk = _END_RE.sub('', pieces[i + 1])
-        setattr(cases[int(pieces[i])], attribute, chunk)
+        ident = _IDENT_RE.search(chunk)
+        if ident:
+            case.ident = int(ident.group(1))
+            chunk = _IDENT_RE.sub('', chunk, count=1)
+        setattr(case, attribute, chunk)
     return header
 
 
@@ -350,9 +369,11 @@ def mask_logging_frames(text):
     return '\n'.join(out)
 
 
-def normalise(text, run):
+def normalise(text, run, ident=0):
     """Mask what legitimately differs between the two runs."""
     text = text.replace(run.workdir, '<WORKDIR>')
+    if ident:
+        text = re.sub(r'\b(%d|%x)\b' % (ident, ident), '<THREAD-ID>', text)
     text = mask_logging_frames(text)
     text = _ADDRESS_RE.sub('0xADDR', text)
     text = re.sub(r'\battologging\b', 'logging', text)
@@ -366,11 +387,11 @@ def check_no_own_frames(text):
         'attologging source path leaked into the output:\n' + masked)
 
 
-def _normalise_files(files, run):
+def _normalise_files(files, run, ident):
     result = {}
     for name, data in files.items():
         try:
-            result[name] = normalise(data.decode('utf-8'), run)
+            result[name] = normalise(data.decode('utf-8'), run, ident)
         except UnicodeDecodeError:
             result[name] = data
     return result
@@ -388,10 +409,10 @@ def compare_case(index, expected_run, actual_run):
 
 
 def _case_view(case, run):
-    return {'stdout': normalise(case.stdout, run),
-            'stderr': normalise(case.stderr, run),
+    return {'stdout': normalise(case.stdout, run, case.ident),
+            'stderr': normalise(case.stderr, run, case.ident),
             'rc': case.rc,
-            'files': _normalise_files(case.files, run)}
+            'files': _normalise_files(case.files, run, case.ident)}
 
 
 def _explain(want, got):

@@ -82,13 +82,15 @@ FORMAT_BODY = '''
 
 STYLE_NAMES = {'%': 'pct', '{': 'brace', '$': 'dollar'}
 LEVEL_FIELD = {'%': '%(levelname)s', '{': '{levelname}', '$': '$levelname'}
+MESSAGE_FIELD = {'%': '%(message)s', '{': '{message}', '$': '${message}'}
 
 
 def gen_formats():
     for attr in RECORD_ATTRS:
         for style in '%{$':
             for number, fmt in enumerate(directives(attr, style)):
-                fmt = '%s <%s> %s' % (LEVEL_FIELD[style], fmt, style)
+                fmt = '%s <%s> %s' % (LEVEL_FIELD[style], fmt,
+                                      MESSAGE_FIELD[style])
                 scenario('fmt_%s_%s_%d' % (attr, STYLE_NAMES[style], number),
                          FORMAT_BODY.format(fmt=fmt, style=style))
 
@@ -1139,9 +1141,11 @@ MISC_CASES = {
     ''',
     'threads': '''
         import threading
-        lg = fresh('thr', '%(threadName)s %(thread)d %(message)s')
+        lg = fresh('thr', '%(threadName)s %(message)s')
         def work(n):
             lg.warning('in thread %d', n)
+            rec = lg.makeRecord('n', 20, 'p', 1, 'm', (), None)
+            print(rec.thread == threading.get_ident(), rec.threadName)
         for i in range(3):
             t = threading.Thread(target=work, args=(i,), name='worker-%d' % i)
             t.start()
@@ -1329,6 +1333,36 @@ MISC_CASES = {
         lg.warning('%r', BadStr())
         lg.warning('%(a)s', {'a': BadStr()})
     ''',
+    'exc_text_cache': '''
+        class Other(L.Formatter):
+            def formatException(self, ei):
+                return 'OTHER TRACEBACK'
+        lg = L.getLogger('etc')
+        h1 = handler('first: %(message)s')
+        h2 = L.StreamHandler(sys.stdout)
+        h2.setFormatter(Other('second: %(message)s'))
+        lg.addHandler(h1)
+        lg.addHandler(h2)
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            lg.exception('boom')
+        lg.removeHandler(h1)
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            lg.exception('boom2')
+    ''',
+    'stdlib_adapter_over_module': '''
+        import logging as std
+        lg = fresh('sa', '%(funcName)s:%(lineno)d %(who)s %(message)s')
+        a = std.LoggerAdapter(lg, {'who': 'std-adapter'})
+        def caller():
+            a.warning('through the stdlib adapter')
+            a.warning('stacklevel 2', stacklevel=2)
+            a.info('stack', stack_info=True)
+        caller()
+    ''',
     'formatter_missing_field': '''
         lg = fresh('mf', '%(nosuch)s %(message)s')
         lg.warning('missing field')
@@ -1373,9 +1407,43 @@ def test_runs_completed(runs):
     stdlib_run, atto_run = runs
     for run in runs:
         assert all(case.rc != '?' for case in run.cases), run.stderr_tail
-    assert 'stdlib-logging-imported=False' in stdlib_run.header
     # Importing attologging must not pull in the stdlib logging package.
     assert 'stdlib-logging-imported=False' in atto_run.header
+
+
+def test_harness_notices_differences():
+    """The masks must not hide real differences or leaked frames."""
+    probes = [Scenario('probe_name', "print(L.__name__ == 'logging')\n"),
+              Scenario('probe_leak', "import os\nprint(os.path.dirname("
+                                     "L.__file__))\n"),
+              Scenario('probe_same', "print(L.getLevelName(10))\n")]
+    runs = differential.run_pair(probes)
+    with pytest.raises(AssertionError):
+        differential.compare_case(0, *runs)
+    with pytest.raises(AssertionError, match='leaked'):
+        differential.compare_case(1, *runs)
+    differential.compare_case(2, *runs)
+
+
+def test_frame_masking():
+    atto = differential.ATTOLOGGING_DIR + '/__init__.py'
+    std = differential.STDLIB_LOGGING_DIR + '/__init__.py'
+    text = '\n'.join([
+        'Traceback (most recent call last):',
+        '  File "/difftest/x.py", line 3, in <module>',
+        '    lg.info(1)',
+        '  File "%s", line 10, in info' % atto,
+        '    self._log(INFO, msg, args)',
+        '    ^^^^^^^^^',
+        '  File "%s", line 99, in _log' % atto,
+        '    x',
+        'KeyError: 1',
+        'Call stack:',
+        '  File "%s", line 5, in emit' % std,
+    ])
+    masked = differential.mask_logging_frames(text).split('\n')
+    assert masked[3] == '  <logging frames>' and masked[4] == 'KeyError: 1'
+    assert masked[-1].endswith('in emit')  # outside a traceback: kept
 
 
 @pytest.mark.parametrize('index', range(len(SCENARIOS)),

@@ -32,6 +32,19 @@ impl DigitBuf {
         self.push_slice(std::slice::from_ref(&b));
     }
 
+    /// Appends `n` copies of `b` at once (huge precisions pad millions of zeros).
+    pub(crate) fn push_repeat(&mut self, b: u8, n: usize) {
+        if self.heap.is_empty() && self.len + n <= self.inline.len() {
+            self.inline[self.len..self.len + n].fill(b);
+            self.len += n;
+        } else {
+            if self.heap.is_empty() {
+                self.heap.extend_from_slice(&self.inline[..self.len]);
+            }
+            self.heap.resize(self.heap.len() + n, b);
+        }
+    }
+
     pub(crate) fn push_slice(&mut self, b: &[u8]) {
         if self.heap.is_empty() && self.len + b.len() <= self.inline.len() {
             self.inline[self.len..self.len + b.len()].copy_from_slice(b);
@@ -129,7 +142,7 @@ fn push_fixed_fast(x: f64, prec: usize, out: &mut Vec<u8>) -> bool {
 /// decpt 1.
 pub(crate) fn significant_digits(x: f64, p: usize, buf: &mut DigitBuf) -> i32 {
     if x == 0.0 {
-        (0..p).for_each(|_| buf.push(b'0'));
+        buf.push_repeat(b'0', p);
         return 1;
     }
     if p <= 15 && x >= f64::MIN_POSITIVE {
@@ -143,7 +156,7 @@ pub(crate) fn significant_digits(x: f64, p: usize, buf: &mut DigitBuf) -> i32 {
     const EXACT: usize = 800;
     if p > EXACT {
         let decpt = significant_digits(x, EXACT, buf);
-        (EXACT..p).for_each(|_| buf.push(b'0'));
+        buf.push_repeat(b'0', p - EXACT);
         return decpt;
     }
     let mut text = DigitBuf::new();

@@ -55,6 +55,7 @@ pub use interp::interpolate;
 pub use printf::PrintfSpec;
 pub use repr::{ascii_value, repr_value, str_value};
 pub use spec::{parse_format_spec, FormatSpec};
+pub(crate) use tables::decimal_value;
 
 /// The largest width (or numeric precision) honoured; beyond it formatting
 /// fails with a `MemoryError` rather than allocating that much.
