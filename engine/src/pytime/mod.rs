@@ -71,9 +71,9 @@
 //! process as the interpreter.
 
 mod cstrftime;
-mod pct;
-mod pyfloat;
 
+use crate::pyfmt;
+use crate::value::{Args, Value};
 use std::fmt;
 
 /// `logging.Formatter.default_time_format` (3.9–3.14).
@@ -243,9 +243,8 @@ pub fn time_fields_with(ts_ns: i64, start: StartTime, arith: RecordArith) -> Tim
 /// reports it through `Handler.handleError`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TimeFormatError {
-    /// `default_msec_format % (str, float)` would raise, or uses something not reproduced here
-    /// (`%r`/`%a`/`%c` of the time string). The text says which.
-    MsecFormat(&'static str),
+    /// `default_msec_format % (str, float)` raises; the text is CPython's message.
+    MsecFormat(String),
     /// The strftime format contains NUL: `ValueError: embedded null character` (CPython ≤ 3.13.0).
     EmbeddedNul,
     /// `record.created` is NaN (`ValueError`) or outside `time_t` (`OverflowError`).
@@ -254,8 +253,6 @@ pub enum TimeFormatError {
     Localtime(i32),
     /// `wcsftime` produced something that is not a Unicode scalar value, or the buffer overflowed.
     Strftime,
-    /// `int(msecs)` of a NaN or infinite `msecs` for `%d`.
-    MsecsValue,
 }
 
 impl fmt::Display for TimeFormatError {
@@ -266,7 +263,6 @@ impl fmt::Display for TimeFormatError {
             TimeFormatError::TimestampOutOfRange => f.write_str("timestamp out of range for platform time_t"),
             TimeFormatError::Localtime(e) => write!(f, "localtime/gmtime failed: errno {e}"),
             TimeFormatError::Strftime => f.write_str("strftime result is not valid text"),
-            TimeFormatError::MsecsValue => f.write_str("cannot convert msecs to integer"),
         }
     }
 }
@@ -284,6 +280,16 @@ fn created_to_time_t(created: f64) -> Result<i64, TimeFormatError> {
     Ok(d as i64)
 }
 
+/// Fails now for a `default_msec_format` that fails for every record (too few or
+/// too many conversions, an unknown one), as CPython would at each `formatTime`.
+fn check_msec_format(m: &str) -> Result<String, TimeFormatError> {
+    let args = [Value::Str("1970-01-01 00:00:00"), Value::Float(0.0)];
+    match pyfmt::interpolate(m, Args::Positional(&args), &mut Vec::new()) {
+        Ok(()) => Ok(m.to_owned()),
+        Err(e) => Err(TimeFormatError::MsecFormat(e.to_string())),
+    }
+}
+
 /// `logging.Formatter.formatTime` for one formatter configuration, with a per-second cache.
 ///
 /// Construction validates everything that does not depend on the record (so `format` only fails
@@ -293,11 +299,11 @@ fn created_to_time_t(created: f64) -> Result<i64, TimeFormatError> {
 pub struct TimeFormatter {
     utc: bool,
     wfmt: cstrftime::WideFormat,
-    msec: Option<pct::MsecFormat>,
+    /// `default_msec_format`, applied as `fmt % (asctime, msecs)` by [`crate::pyfmt`].
+    msec: Option<String>,
     /// The second `text` was rendered for.
     cached_sec: Option<i64>,
     text: String,
-    text_chars: usize,
     wbuf: Vec<libc::wchar_t>,
 }
 
@@ -316,7 +322,7 @@ impl TimeFormatter {
             Some(d) if !d.is_empty() => (d, None),
             _ => {
                 let msec = match default_msec_format {
-                    Some(m) if !m.is_empty() => Some(pct::MsecFormat::parse(m)?),
+                    Some(m) if !m.is_empty() => Some(check_msec_format(m)?),
                     _ => None,
                 };
                 (default_time_format, msec)
@@ -324,7 +330,7 @@ impl TimeFormatter {
         };
         let wfmt = cstrftime::WideFormat::new(fmt, version.strftime_mode())?;
         cstrftime::call_tzset();
-        Ok(TimeFormatter { utc, wfmt, msec, cached_sec: None, text: String::new(), text_chars: 0, wbuf: Vec::new() })
+        Ok(TimeFormatter { utc, wfmt, msec, cached_sec: None, text: String::new(), wbuf: Vec::new() })
     }
 
     /// Re-reads the time zone (`tzset()`) and drops the cached second.
@@ -345,7 +351,10 @@ impl TimeFormatter {
                 out.extend_from_slice(self.text.as_bytes());
                 Ok(())
             }
-            Some(m) => m.write(&self.text, self.text_chars, fields.msecs, out),
+            Some(m) => {
+                let args = [Value::Str(&self.text), Value::Float(fields.msecs)];
+                pyfmt::interpolate(m, Args::Positional(&args), out).map_err(|e| TimeFormatError::MsecFormat(e.to_string()))
+            }
         }
     }
 
@@ -353,7 +362,7 @@ impl TimeFormatter {
         self.cached_sec = None;
         let tm = cstrftime::broken_down(sec, self.utc)?;
         self.text.clear();
-        self.text_chars = self.wfmt.render(&tm, &mut self.wbuf, &mut self.text)?;
+        self.wfmt.render(&tm, &mut self.wbuf, &mut self.text)?;
         self.cached_sec = Some(sec);
         Ok(())
     }
