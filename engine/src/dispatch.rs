@@ -129,15 +129,19 @@ impl Dispatch {
             self.format_error(e.to_string(), view.template);
             return;
         }
+        let unnamed;
         let levelname = match self.level_names.get(&view.level) {
-            Some(n) => n.clone(),
-            None => format!("Level {}", view.level),
+            Some(n) => n.as_str(),
+            None => {
+                unnamed = format!("Level {}", view.level);
+                unnamed.as_str()
+            }
         };
         let message = std::str::from_utf8(&self.message).unwrap_or("");
         let ctx = RecordCtx {
             view: &view,
             logger: &route.logger,
-            levelname: &levelname,
+            levelname,
             message: if view.n_args() == 0 { view.template } else { message },
             time: time_fields_with(view.ts_ns, self.shared.config.start, self.shared.config.py_version.record_arith()),
         };

@@ -186,6 +186,8 @@ pub struct Formatter {
 /// The consumer's mutable state for one formatter (the per-second time cache).
 pub struct FormatterState {
     time: TimeFormatter,
+    /// Reused buffer for `asctime`.
+    asctime: Vec<u8>,
     /// `LogRecord` has a `taskName` attribute (3.12+).
     has_task_name: bool,
 }
@@ -238,21 +240,22 @@ impl Formatter {
     pub fn new_state(&self, version: PyVersion) -> Result<FormatterState, TimeFormatError> {
         let s = &self.spec;
         let time = TimeFormatter::new(s.datefmt.as_deref(), &s.default_time_format, s.default_msec_format.as_deref(), s.utc, version)?;
-        Ok(FormatterState { time, has_task_name: version >= PyVersion::new(3, 12, 0) })
+        Ok(FormatterState { time, asctime: Vec::new(), has_task_name: version >= PyVersion::new(3, 12, 0) })
     }
 
     /// `Formatter.format(record)`, appended to `out`. On error `out` may hold a
     /// partial rendering; the caller truncates it.
     pub fn format(&self, rec: &RecordCtx<'_>, state: &mut FormatterState, out: &mut Vec<u8>) -> Result<(), pyfmt::FormatError> {
         let start = out.len();
-        let mut asctime = Vec::new();
+        state.asctime.clear();
         if self.uses_time {
-            state.time.format(&rec.time, &mut asctime).map_err(|e| pyfmt::FormatError {
+            state.time.format(&rec.time, &mut state.asctime).map_err(|e| pyfmt::FormatError {
                 kind: "ValueError",
                 message: format!("formatTime failed: {e:?}"),
             })?;
         }
-        let asctime = std::str::from_utf8(&asctime).unwrap_or("");
+        // The time formatter appends valid UTF-8 (strftime output and digits).
+        let asctime = std::str::from_utf8(&state.asctime).unwrap_or("");
         for part in &self.parts {
             match part {
                 Part::Lit(s) => out.extend_from_slice(s.as_bytes()),

@@ -147,8 +147,10 @@ fn value_len(v: &Value<'_>) -> usize {
 }
 
 impl<'a, 'v> RecordSpec<'a, 'v> {
-    /// The exact number of bytes [`RecordSpec::encode`] writes.
+    /// The exact number of bytes [`RecordSpec::encode`] writes, or
+    /// `TooLarge` if a count or length does not fit the layout.
     pub fn encoded_len(&self) -> Result<usize, RecordError> {
+        self.check_counts()?;
         let mut n = HEADER_LEN + self.template.len();
         match self.args {
             Args::Positional(vs) => n += vs.iter().map(value_len).sum::<usize>(),
@@ -166,27 +168,24 @@ impl<'a, 'v> RecordSpec<'a, 'v> {
         Ok(n)
     }
 
+    #[inline]
     fn check_counts(&self) -> Result<(), RecordError> {
-        let n_args = match self.args {
-            Args::Positional(vs) => vs.len(),
-            Args::Mapping(kvs) => {
-                if kvs.iter().any(|(k, _)| k.len() > u16::MAX as usize) {
-                    return Err(RecordError::TooLarge);
-                }
-                kvs.len()
-            }
+        const MAX: usize = u16::MAX as usize;
+        let (n_args, long_key) = match self.args {
+            Args::Positional(vs) => (vs.len(), false),
+            Args::Mapping(kvs) => (kvs.len(), kvs.iter().any(|(k, _)| k.len() > MAX)),
         };
-        let long_key = self.fields.iter().any(|(f, _)| matches!(f, Field::Extra(k) if k.len() > u16::MAX as usize));
-        if n_args > u16::MAX as usize || self.fields.len() > u16::MAX as usize || long_key {
+        let long_field = || self.fields.iter().any(|(f, _)| matches!(f, Field::Extra(k) if k.len() > MAX));
+        if n_args > MAX || self.fields.len() > MAX || long_key || long_field() {
             return Err(RecordError::TooLarge);
         }
         Ok(())
     }
 
     /// Writes the record (with `ts_ns` = 0, patched later) through `w`, which
-    /// must have exactly `len` bytes of room, `len` from [`RecordSpec::encoded_len`].
+    /// must have exactly `len` bytes of room, `len` from a successful
+    /// [`RecordSpec::encoded_len`] (which also checked every count).
     pub fn encode<W: ByteWriter>(&self, len: usize, seq: u64, w: &mut W) -> Result<(), RecordError> {
-        self.check_counts()?;
         let (mapping, n_args) = match self.args {
             Args::Positional(vs) => (false, vs.len()),
             Args::Mapping(kvs) => (true, kvs.len()),

@@ -153,10 +153,15 @@ pub(crate) fn produce(cfg: &ProducerConfig<'_>, spec: &RecordSpec<'_, '_>, may_w
         if len > cfg.capacity {
             return produce_boxed(cfg, ring, spec, len, may_wait);
         }
-        if !reserve(cfg, &mut ring.producer, len, may_wait)? {
-            return Ok(Logged::Dropped);
-        }
-        let mut chunk = ring.producer.write_chunk_uninit(len).expect("room was reserved above");
+        let mut chunk = match ring.producer.write_chunk_uninit(len) {
+            Ok(chunk) => chunk,
+            Err(_) => {
+                if !reserve(cfg, &mut ring.producer, len, may_wait)? {
+                    return Ok(Logged::Dropped);
+                }
+                ring.producer.write_chunk_uninit(len).expect("room was reserved above")
+            }
+        };
         let (first, second) = chunk.as_mut_slices();
         let mut w = SplitWriter { first, second, pos: 0 };
         spec.encode(len, ring.seq, &mut w).map_err(LogError::Record)?;
@@ -185,7 +190,10 @@ fn after_commit(cfg: &ProducerConfig<'_>, p: &Producer<u8>) {
 /// Steps 1–3 of the commit protocol (module docs): returns the timestamp.
 #[inline]
 fn begin_stamp(shared: &RingShared) -> i64 {
-    shared.busy.store(ENTERING, Ordering::SeqCst);
+    // No full fence: a consumer that has not yet seen ENTERING read its clock
+    // at most a store-buffer drain (nanoseconds) before ours, which the
+    // consumer's grace period (10 µs) covers.
+    shared.busy.store(ENTERING, Ordering::Release);
     let ts = now_ns();
     shared.busy.store(ts, Ordering::Release);
     ts
@@ -347,7 +355,9 @@ impl ByteWriter for SplitWriter<'_> {
 
 #[inline]
 fn copy_uninit(dst: &mut [MaybeUninit<u8>], src: &[u8]) {
-    for (d, s) in dst.iter_mut().zip(src) {
-        d.write(*s);
-    }
+    assert_eq!(dst.len(), src.len());
+    // SAFETY: both slices are valid for `src.len()` bytes (checked above), `u8`
+    // and `MaybeUninit<u8>` have the same layout, and a shared and a unique
+    // borrow cannot overlap. (A byte loop here cost ~10 ns per record.)
+    unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst.as_mut_ptr().cast::<u8>(), src.len()) }
 }

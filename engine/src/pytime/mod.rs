@@ -351,6 +351,13 @@ impl TimeFormatter {
                 out.extend_from_slice(self.text.as_bytes());
                 Ok(())
             }
+            // The stdlib's default, `'%s,%03d' % (t, msecs)`, without a template parse.
+            Some(m) if m == DEFAULT_MSEC_FORMAT && fields.msecs >= 0.0 && fields.msecs < 1000.0 => {
+                let ms = fields.msecs as u32; // %d truncates toward zero, like int()
+                out.extend_from_slice(self.text.as_bytes());
+                out.extend_from_slice(&[b',', b'0' + (ms / 100) as u8, b'0' + (ms / 10 % 10) as u8, b'0' + (ms % 10) as u8]);
+                Ok(())
+            }
             Some(m) => {
                 let args = [Value::Str(&self.text), Value::Float(fields.msecs)];
                 pyfmt::interpolate(m, Args::Positional(&args), out).map_err(|e| TimeFormatError::MsecFormat(e.to_string()))
