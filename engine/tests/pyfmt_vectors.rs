@@ -7,59 +7,13 @@ use attologging_engine::pyfmt::{
     ascii_value, format_builtin, format_printf, format_value, interpolate, parse_format_spec, parse_printf_spec_at,
     repr_value, str_value, FormatError,
 };
-use attologging_engine::value::{Args, Value};
+use attologging_engine::value::{Args, OwnedValue as Owned, Value};
 
-/// A decoded value that owns its data.
-#[derive(Debug)]
-enum Owned {
-    None,
-    Bool(bool),
-    Int(i64),
-    Big(String),
-    Float(f64),
-    Str(String),
-    Bytes(Vec<u8>),
-    Rendered(String),
-}
+mod common;
+use common::{decode_value, text, unhex};
 
-impl Owned {
-    fn value(&self) -> Value<'_> {
-        match self {
-            Owned::None => Value::None,
-            Owned::Bool(b) => Value::Bool(*b),
-            Owned::Int(i) => Value::Int(*i),
-            Owned::Big(t) => Value::BigInt(t),
-            Owned::Float(x) => Value::Float(*x),
-            Owned::Str(s) => Value::Str(s),
-            Owned::Bytes(b) => Value::Bytes(b),
-            Owned::Rendered(s) => Value::Rendered(s),
-        }
-    }
-}
 
-fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex: {s}");
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
-}
 
-fn text(s: &str) -> String {
-    String::from_utf8(unhex(s)).expect("utf-8 text")
-}
-
-fn decode_value(tok: &str) -> Owned {
-    let (tag, body) = tok.split_at(1);
-    match tag {
-        "N" => Owned::None,
-        "B" => Owned::Bool(body == "1"),
-        "i" => Owned::Int(body.parse().expect("i64")),
-        "I" => Owned::Big(body.to_string()),
-        "f" => Owned::Float(f64::from_bits(u64::from_str_radix(body, 16).expect("bits"))),
-        "s" => Owned::Str(text(body)),
-        "y" => Owned::Bytes(unhex(body)),
-        "r" => Owned::Rendered(text(body)),
-        _ => panic!("bad value token {tok}"),
-    }
-}
 
 enum OwnedArgs {
     Positional(Vec<Owned>),
@@ -90,11 +44,11 @@ fn run_interp(template: &str, args: &OwnedArgs) -> Outcome {
     let mut out = Vec::new();
     match args {
         OwnedArgs::Positional(vals) => {
-            let vals: Vec<Value<'_>> = vals.iter().map(Owned::value).collect();
+            let vals: Vec<Value<'_>> = vals.iter().map(Owned::as_value).collect();
             interpolate(template, Args::Positional(&vals), &mut out)?;
         }
         OwnedArgs::Mapping(entries) => {
-            let entries: Vec<(&str, Value<'_>)> = entries.iter().map(|(k, v)| (k.as_str(), v.value())).collect();
+            let entries: Vec<(&str, Value<'_>)> = entries.iter().map(|(k, v)| (k.as_str(), v.as_value())).collect();
             interpolate(template, Args::Mapping(&entries), &mut out)?;
         }
     }
@@ -111,7 +65,7 @@ fn run_printf(template: &str, v: &Owned) -> Outcome {
     }
     assert_eq!(1 + used, template.len(), "spec length for {template:?}");
     let mut out = Vec::new();
-    format_printf(&spec, &v.value(), &mut out)?;
+    format_printf(&spec, &v.as_value(), &mut out)?;
     Ok(out)
 }
 
@@ -119,10 +73,10 @@ fn run_printf(template: &str, v: &Owned) -> Outcome {
 /// agree with `format_builtin` whenever the spec parses.
 fn run_format(spec: &str, v: &Owned) -> Outcome {
     let mut out = Vec::new();
-    let res = format_builtin(&v.value(), spec, &mut out).map(|()| out);
+    let res = format_builtin(&v.as_value(), spec, &mut out).map(|()| out);
     if let Ok(parsed) = parse_format_spec(spec) {
         let mut out2 = Vec::new();
-        let res2 = format_value(&parsed, &v.value(), &mut out2).map(|()| out2);
+        let res2 = format_value(&parsed, &v.as_value(), &mut out2).map(|()| out2);
         assert_eq!(res, res2, "format_value disagrees with format_builtin for {spec:?} {v:?}");
     }
     res
@@ -152,7 +106,7 @@ fn run_case(fields: &[&str]) -> (String, Outcome) {
                 "R" => repr_value,
                 _ => ascii_value,
             };
-            f(&v.value(), &mut out);
+            f(&v.as_value(), &mut out);
             (format!("{kind} {v:?}"), Ok(out))
         }
         k => panic!("bad case kind {k}"),
