@@ -1908,3 +1908,8 @@ def captureWarnings(capture):
     elif _warnings_showwarning is not None:
         warnings.showwarning = _warnings_showwarning
         _warnings_showwarning = None
+
+# --- install(): make `import logging` give attologging (see _install.py) ---
+# Deliberately not in __all__: that must stay equal to the stdlib's.
+from ._install import install, is_installed
+# --- end install ---
