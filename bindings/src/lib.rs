@@ -134,8 +134,7 @@ impl Engine {
     #[pyo3(signature = (route, level, msg, *args))]
     fn log(&self, py: Python<'_>, route: u32, level: i32, msg: &Bound<'_, PyString>, args: &Bound<'_, PyTuple>) -> PyResult<bool> {
         let template = msg.to_str()?;
-        let items: Vec<Bound<'_, PyAny>> = args.iter().collect();
-        let owned = items.iter().map(convert).collect::<PyResult<Vec<_>>>()?;
+        let owned = args.as_slice().iter().map(convert).collect::<PyResult<Vec<_>>>()?;
         let values: Vec<Value<'_>> = owned.iter().map(Arg::value).collect();
         let rec = RecordSpec { route, level, template, args: Args::Positional(&values), fields: &[] };
         let r = match self.inner.try_log(&rec) {

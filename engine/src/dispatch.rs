@@ -56,9 +56,8 @@ pub(crate) struct Dispatch {
     shared: Arc<Shared>,
     version: u64,
     routes: Vec<Arc<Route>>,
-    /// Each formatter with its cache (`None` if its date format failed to build,
-    /// which `Engine::add_formatter` already rejects).
-    formatters: Vec<(Arc<Formatter>, Option<FormatterState>)>,
+    /// Each formatter with its cache.
+    formatters: Vec<(Arc<Formatter>, FormatterState)>,
     level_names: std::collections::HashMap<i32, String>,
     sinks: Vec<Option<SinkSlot>>,
     message: Vec<u8>,
@@ -104,7 +103,10 @@ impl Dispatch {
         let t = self.shared.tables();
         self.routes.clone_from(&t.routes);
         for f in &t.formatters[self.formatters.len()..] {
-            self.formatters.push((f.clone(), f.new_state(self.shared.config.py_version).ok()));
+            // `Engine::add_formatter` built this same state (same spec, same
+            // version) before registering the formatter, so this cannot fail.
+            let state = f.new_state(self.shared.config.py_version).expect("validated by Engine::add_formatter");
+            self.formatters.push((f.clone(), state));
         }
         self.level_names.clone_from(&t.level_names);
     }
@@ -155,10 +157,6 @@ impl Dispatch {
             if rendered_with != Some(t.formatter) {
                 let (f, state) = &mut self.formatters[t.formatter.0 as usize];
                 self.rendered.clear();
-                let Some(state) = state else {
-                    errors.push(format!("formatter {} has an invalid date format", t.formatter.0));
-                    continue;
-                };
                 if let Err(e) = f.format(&ctx, state, &mut self.rendered) {
                     rendered_with = None;
                     errors.push(e.to_string());

@@ -185,7 +185,7 @@ impl<'a, 'v> RecordSpec<'a, 'v> {
     /// Writes the record (with `ts_ns` = 0, patched later) through `w`, which
     /// must have exactly `len` bytes of room, `len` from a successful
     /// [`RecordSpec::encoded_len`] (which also checked every count).
-    pub fn encode<W: ByteWriter>(&self, len: usize, seq: u64, w: &mut W) -> Result<(), RecordError> {
+    pub fn encode<W: ByteWriter>(&self, len: usize, seq: u64, w: &mut W) {
         let (mapping, n_args) = match self.args {
             Args::Positional(vs) => (false, vs.len()),
             Args::Mapping(kvs) => (true, kvs.len()),
@@ -220,14 +220,13 @@ impl<'a, 'v> RecordSpec<'a, 'v> {
             }
             put_value(w, v);
         }
-        Ok(())
     }
 
     /// Encodes into a fresh `Vec` (for tests, tools and the boxed path).
     pub fn to_vec(&self, seq: u64, ts_ns: i64) -> Result<Vec<u8>, RecordError> {
         let len = self.encoded_len()?;
         let mut v = Vec::with_capacity(len);
-        self.encode(len, seq, &mut v)?;
+        self.encode(len, seq, &mut v);
         v[TS_OFFSET..TS_OFFSET + 8].copy_from_slice(&ts_ns.to_le_bytes());
         Ok(v)
     }

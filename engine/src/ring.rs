@@ -42,7 +42,8 @@ pub(crate) const IDLE: i64 = 0;
 pub(crate) const ENTERING: i64 = i64::MAX;
 /// Header `kind` of a frame that owns a boxed record (see [`BoxedFrame`]).
 pub(crate) const KIND_BOXED: u16 = 1;
-/// Size of a boxed frame: len, kind, pad, ts, pointer, length.
+/// Size of a boxed frame: len, kind, 10 bytes unused, pointer, length. (The
+/// timestamp lives in the boxed record: the consumer unboxes before merging.)
 pub(crate) const BOXED_FRAME_LEN: usize = 32;
 /// The smallest ring that can hold any frame and a useful record.
 pub const MIN_RING_CAPACITY: usize = 4096;
@@ -146,10 +147,9 @@ pub(crate) fn produce(cfg: &ProducerConfig<'_>, spec: &RecordSpec<'_, '_>, may_w
     let len = spec.encoded_len().map_err(LogError::Record)?;
     LOCAL.with(|local| {
         let mut local = local.borrow_mut();
+        // (A shut-down engine is refused by `Engine::log` before this; a ring
+        // whose consumer goes away while full is noticed in `reserve`.)
         let ring = local_ring(&mut local, cfg);
-        if ring.producer.is_abandoned() {
-            return Err(LogError::Closed);
-        }
         if len > cfg.capacity {
             return produce_boxed(cfg, ring, spec, len, may_wait);
         }
@@ -164,7 +164,7 @@ pub(crate) fn produce(cfg: &ProducerConfig<'_>, spec: &RecordSpec<'_, '_>, may_w
         };
         let (first, second) = chunk.as_mut_slices();
         let mut w = SplitWriter { first, second, pos: 0 };
-        spec.encode(len, ring.seq, &mut w).map_err(LogError::Record)?;
+        spec.encode(len, ring.seq, &mut w);
         ring.seq += 1;
         let ts = begin_stamp(&ring.shared);
         w.patch(TS_OFFSET, &ts.to_le_bytes());
@@ -265,7 +265,7 @@ fn produce_boxed(
         return Ok(Logged::Dropped);
     }
     let mut heap = Vec::with_capacity(len);
-    spec.encode(len, ring.seq, &mut heap).map_err(LogError::Record)?;
+    spec.encode(len, ring.seq, &mut heap);
     ring.seq += 1;
     let mut chunk = ring.producer.write_chunk_uninit(BOXED_FRAME_LEN).expect("room was reserved above");
     let (first, second) = chunk.as_mut_slices();
@@ -273,7 +273,7 @@ fn produce_boxed(
     let mut heap = heap.into_boxed_slice();
     let ts = begin_stamp(&ring.shared);
     heap[TS_OFFSET..TS_OFFSET + 8].copy_from_slice(&ts.to_le_bytes());
-    w.put(&BoxedFrame::encode(ts, heap));
+    w.put(&BoxedFrame::encode(heap));
     // SAFETY: the line above wrote the whole BOXED_FRAME_LEN-byte frame.
     unsafe { chunk.commit_all() };
     end_stamp(&ring.shared);
@@ -286,13 +286,12 @@ pub(crate) struct BoxedFrame;
 
 impl BoxedFrame {
     /// Leaks `record` into a frame; [`BoxedFrame::take`] is its only way back.
-    fn encode(ts: i64, record: Box<[u8]>) -> [u8; BOXED_FRAME_LEN] {
+    fn encode(record: Box<[u8]>) -> [u8; BOXED_FRAME_LEN] {
         let len = record.len();
         let ptr = Box::into_raw(record) as *mut u8 as usize as u64;
         let mut f = [0u8; BOXED_FRAME_LEN];
         f[0..4].copy_from_slice(&(BOXED_FRAME_LEN as u32).to_le_bytes());
         f[4..6].copy_from_slice(&KIND_BOXED.to_le_bytes());
-        f[8..16].copy_from_slice(&ts.to_le_bytes());
         f[16..24].copy_from_slice(&ptr.to_le_bytes());
         f[24..32].copy_from_slice(&(len as u64).to_le_bytes());
         f
