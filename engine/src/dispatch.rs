@@ -10,8 +10,8 @@ use std::time::Instant;
 use crate::engine::{Command, Route, Shared, SinkId, SinkStats};
 use crate::formatter::{Formatter, FormatterState, RecordCtx};
 use crate::pyfmt::{self, FormatError};
-use crate::pytime::time_fields_with;
-use crate::record::RecordView;
+use crate::pytime::{time_fields_from_seconds, time_fields_with, RecordArith, TimeFields};
+use crate::record::{Field, RecordView};
 use crate::sink::Sink;
 use crate::value::{Args, Value};
 
@@ -145,7 +145,7 @@ impl Dispatch {
             logger: &route.logger,
             levelname,
             message: if view.n_args() == 0 { view.template } else { message },
-            time: time_fields_with(view.ts_ns, self.shared.config.start, self.shared.config.py_version.record_arith()),
+            time: self.time_fields(&view),
         };
         let mut rendered_with = None;
         let mut errors = Vec::new();
@@ -173,6 +173,17 @@ impl Dispatch {
         }
         for e in errors {
             self.format_error(e, view.template);
+        }
+    }
+
+    /// `created`, `msecs`, `relativeCreated`: from the ring timestamp, or from
+    /// the value a replacement clock gave the producer.
+    fn time_fields(&self, view: &RecordView<'_>) -> TimeFields {
+        let (start, arith) = (self.shared.config.start, self.shared.config.py_version.record_arith());
+        match view.field(Field::Created) {
+            Some(Value::Float(ct)) if arith != RecordArith::Nanoseconds => time_fields_from_seconds(ct, start, arith),
+            Some(Value::Int(ns)) => time_fields_with(ns, start, arith),
+            _ => time_fields_with(view.ts_ns, start, arith),
         }
     }
 

@@ -62,6 +62,10 @@ pub enum Field<'a> {
     ExcText,
     /// `stack_info`: the formatted stack, rendered by the producer.
     StackInfo,
+    /// `created` as a replacement clock returned it (`Float` seconds before
+    /// 3.13, `Int` nanoseconds after): used instead of the ring timestamp
+    /// for the time fields (never for ordering).
+    Created,
     /// Any other attribute, e.g. a key of `extra={...}`.
     Extra(&'a str),
 }
@@ -79,6 +83,7 @@ impl<'a> Field<'a> {
             Field::TaskName => 8,
             Field::ExcText => 9,
             Field::StackInfo => 10,
+            Field::Created => 11,
             Field::Extra(_) => 255,
         }
     }
@@ -95,6 +100,7 @@ impl<'a> Field<'a> {
             8 => Field::TaskName,
             9 => Field::ExcText,
             10 => Field::StackInfo,
+            11 => Field::Created,
             _ => return None,
         })
     }
@@ -112,6 +118,7 @@ impl<'a> Field<'a> {
             Field::TaskName => "taskName",
             Field::ExcText => "exc_text",
             Field::StackInfo => "stack_info",
+            Field::Created => "created",
             Field::Extra(k) => k,
         }
     }

@@ -5,13 +5,15 @@ commonly used private) names, signatures and observable behaviour as the
 ``logging`` module of the running interpreter (Python 3.9 to 3.14; the
 per-version differences are selected with ``sys.version_info`` below).
 
-This module is an independent implementation.  For now every piece of it is
-written in Python and the handlers write through ordinary Python file
-objects; the plan is to move record creation and the final I/O onto the Rust
-engine (``attologging._native``).  The code is therefore organised the way
-data flows through it, so that the native parts can replace the leaves
-(``StreamHandler.emit``'s final write, ``Logger``'s level fast path) without
-changing anything that user code can observe:
+This module is an independent implementation, organised the way data flows
+through it.  The level methods (``Logger.debug`` ... ``Logger.log``) are
+native (``attologging._native``): when a logger's whole handler chain is
+ours with stock formatters (see ``_plan.py``), a call is captured straight
+into the Rust engine's ring -- no LogRecord is built -- and formatted and
+written on the engine's consumer thread.  Otherwise the native method hands
+the call, unchanged, to the Python implementation below, which follows the
+stdlib's path exactly; our handlers on that path still write through the
+engine (``_runtime.py``):
 
     Logger.info()  ->  Logger._log()  ->  Logger.findCaller()
                                       ->  Logger.makeRecord() -> LogRecord
@@ -26,6 +28,24 @@ import atexit
 
 from string import Template
 from string import Formatter as _StringFieldParser
+
+from . import _native, _runtime, _plan
+
+# Every attribute assignment that can change how a call is routed (on
+# loggers, handlers, formatters, styles, the manager, this module) calls
+# _bump(): the native level methods then re-plan on their next call.
+_bump = _native.bump
+
+
+def _tracked_setattr(self, name, value):
+    """__setattr__ of the classes whose attributes steer routing."""
+    object.__setattr__(self, name, value)
+    _bump()
+
+
+def _tracked_delattr(self, name):
+    object.__delattr__(self, name)
+    _bump()
 
 _PY = sys.version_info[:2]
 _PY310 = _PY >= (3, 10)
@@ -122,6 +142,7 @@ def addLevelName(level, levelName):
     with _lock:
         _levelToName[level] = levelName
         _nameToLevel[levelName] = level
+    _bump()
 
 
 # currentframe() returns the frame Logger.findCaller() starts its walk from.
@@ -410,6 +431,7 @@ def setLogRecordFactory(factory):
     """Use *factory* (called like LogRecord) to create every new record."""
     global _logRecordFactory
     _logRecordFactory = factory
+    _bump()
 
 
 def getLogRecordFactory():
@@ -436,6 +458,9 @@ del _StringFieldParser
 
 class PercentStyle(object):
     """printf-style formats: ``%(name)s``."""
+
+    __setattr__ = _tracked_setattr
+    __delattr__ = _tracked_delattr
 
     default_format = '%(message)s'
     asctime_format = '%(asctime)s'
@@ -587,6 +612,9 @@ class Formatter(object):
     *defaults* (3.10+) supplies values for custom fields a record lacks.
     """
 
+    __setattr__ = _tracked_setattr
+    __delattr__ = _tracked_delattr
+
     converter = time.localtime
 
     if _PY310:
@@ -736,6 +764,9 @@ def _apply_filter(flt, record):
 
 class Filterer(object):
     """Base class of loggers and handlers: keeps a list of filters."""
+
+    __setattr__ = _tracked_setattr
+    __delattr__ = _tracked_delattr
 
     def __init__(self):
         self.filters = []
@@ -927,6 +958,7 @@ class Handler(Filterer):
         """
         if raiseExceptions and sys.stderr:  # sys.stderr may be None
             exc_type, exc, tb = sys.exc_info()
+            _runtime.flush()  # records logged before this one come first
             try:
                 _report_logging_error(record, exc_type, exc, tb, sys.stderr)
             except OSError:
@@ -970,9 +1002,15 @@ def _report_logging_error(record, exc_type, exc, tb, stream):
 
 class StreamHandler(Handler):
     """Writes formatted records, each followed by ``terminator``, to a
-    stream (sys.stderr by default).  The stream is never closed here."""
+    stream (sys.stderr by default).  The stream is never closed here.
+
+    The stream is shared with the rest of the program (print(), warnings
+    and tracebacks write to stdout and stderr too), so records are written
+    synchronously, in order with that output.  FileHandler, which owns its
+    stream, hands its output to the engine instead (``_engine_io``)."""
 
     terminator = '\n'
+    _engine_io = False
 
     def __init__(self, stream=None):
         Handler.__init__(self)
@@ -981,17 +1019,28 @@ class StreamHandler(Handler):
         self.stream = stream
 
     def flush(self):
-        """Flush the stream, if it can be flushed."""
+        """Flush the stream, if it can be flushed: everything logged to it
+        so far is written when this returns."""
         with _io_locked(self):
             if self.stream and hasattr(self.stream, "flush"):
+                if self.__dict__.get('_atto_io'):
+                    _runtime.flush()
                 self.stream.flush()
 
     def emit(self, record):
-        """Format *record* and write it (one write call) to the stream."""
+        """Format *record* and write it (one write call) to the stream.
+
+        A FileHandler's file (when it takes UTF-8) is written by the
+        engine's consumer thread, after the records queued before it."""
         try:
             text = self.format(record)
-            self.stream.write(text + self.terminator)
-            self.flush()
+            stream = self.stream
+            if not (self._engine_io
+                    and _runtime.write(self, stream, text + self.terminator)):
+                stream.write(text + self.terminator)
+                self.flush()
+            elif type(self).flush is not StreamHandler.flush:
+                self.flush()  # a subclass's flush() runs after each write
         except RecursionError:
             raise
         except Exception:
@@ -1007,6 +1056,12 @@ class StreamHandler(Handler):
             self.flush()
             self.stream = stream
         return previous
+
+    def close(self):
+        """Stop using the engine's sink for the stream (the stream itself
+        belongs to the caller and stays open)."""
+        _runtime.detach(self)
+        Handler.close(self)
 
     def __repr__(self):
         name = str(getattr(self.stream, 'name', ''))  # may be an int fd
@@ -1026,6 +1081,8 @@ class FileHandler(StreamHandler):
     emit() reopens the file (except, from 3.10 on, in mode 'w', which would
     truncate what was written).
     """
+
+    _engine_io = True
 
     def __init__(self, filename, mode='a', encoding=None, delay=False,
                  errors=None):
@@ -1055,6 +1112,7 @@ class FileHandler(StreamHandler):
                     try:
                         self.flush()
                     finally:
+                        _runtime.detach(self)
                         stream, self.stream = self.stream, None
                         if hasattr(stream, "close"):
                             stream.close()
@@ -1160,6 +1218,7 @@ class Manager(object):
     @disable.setter
     def disable(self, value):
         self._disable = _checkLevel(value)
+        _bump()
 
     def getLogger(self, name):
         """Return the logger called *name*, creating it (and wiring it into
@@ -1256,12 +1315,50 @@ def _normalise_exc_info(exc_info):
     return exc_info
 
 
-class Logger(Filterer):
+class _LevelCache(dict):
+    """Logger._cache: isEnabledFor()'s answers.  The native level methods
+    keep a copy in their plan, so every change invalidates plans."""
+    __slots__ = ()
+
+    def __setitem__(self, key, value):
+        dict.__setitem__(self, key, value)
+        _bump()
+
+    def __delitem__(self, key):
+        dict.__delitem__(self, key)
+        _bump()
+
+    def clear(self):
+        dict.clear(self)
+        _bump()
+
+    def pop(self, *args):
+        _bump()
+        return dict.pop(self, *args)
+
+    def popitem(self):
+        _bump()
+        return dict.popitem(self)
+
+    def setdefault(self, *args):
+        _bump()
+        return dict.setdefault(self, *args)
+
+    def update(self, *args, **kwargs):
+        dict.update(self, *args, **kwargs)
+        _bump()
+
+
+class Logger(Filterer, _native.LoggerBase):
     """A named channel in the dotted logger hierarchy.
 
     Each logger has a level (NOTSET defers to the parent), handlers,
     filters and a ``propagate`` flag that decides whether records also go
     to the ancestors' handlers.  Obtain loggers with getLogger().
+
+    ``debug`` ... ``critical`` and ``log`` are native methods (see the
+    module docstring); what they do not handle natively they pass to the
+    Python implementations kept in ``_PY_LEVEL_METHODS``.
     """
 
     def __init__(self, name, level=NOTSET):
@@ -1272,7 +1369,7 @@ class Logger(Filterer):
         self.propagate = True
         self.handlers = []
         self.disabled = False
-        self._cache = {}
+        self._cache = _LevelCache()
 
     def setLevel(self, level):
         """Set this logger's level (an int or a level name)."""
@@ -1281,17 +1378,17 @@ class Logger(Filterer):
 
     # Each level method calls _log() directly: findCaller() relies on the
     # fixed depth  <level method> -> _log -> findCaller.
-    def debug(self, msg, *args, **kwargs):
+    def _py_debug(self, msg, *args, **kwargs):
         """Log ``msg % args`` at DEBUG level."""
         if self.isEnabledFor(DEBUG):
             self._log(DEBUG, msg, args, **kwargs)
 
-    def info(self, msg, *args, **kwargs):
+    def _py_info(self, msg, *args, **kwargs):
         """Log ``msg % args`` at INFO level."""
         if self.isEnabledFor(INFO):
             self._log(INFO, msg, args, **kwargs)
 
-    def warning(self, msg, *args, **kwargs):
+    def _py_warning(self, msg, *args, **kwargs):
         """Log ``msg % args`` at WARNING level."""
         if self.isEnabledFor(WARNING):
             self._log(WARNING, msg, args, **kwargs)
@@ -1301,7 +1398,7 @@ class Logger(Filterer):
                       "use 'warning' instead", DeprecationWarning, 2)
         self.warning(msg, *args, **kwargs)
 
-    def error(self, msg, *args, **kwargs):
+    def _py_error(self, msg, *args, **kwargs):
         """Log ``msg % args`` at ERROR level."""
         if self.isEnabledFor(ERROR):
             self._log(ERROR, msg, args, **kwargs)
@@ -1310,7 +1407,7 @@ class Logger(Filterer):
         """Log at ERROR level with the current exception's traceback."""
         self.error(msg, *args, exc_info=exc_info, **kwargs)
 
-    def critical(self, msg, *args, **kwargs):
+    def _py_critical(self, msg, *args, **kwargs):
         """Log ``msg % args`` at CRITICAL level."""
         if self.isEnabledFor(CRITICAL):
             self._log(CRITICAL, msg, args, **kwargs)
@@ -1319,10 +1416,8 @@ class Logger(Filterer):
         def fatal(self, msg, *args, **kwargs):
             """Alias of critical()."""
             self.critical(msg, *args, **kwargs)
-    else:
-        fatal = critical
 
-    def log(self, level, msg, *args, **kwargs):
+    def _py_log(self, level, msg, *args, **kwargs):
         """Log ``msg % args`` at the integer *level*."""
         if not isinstance(level, int):
             if raiseExceptions:
@@ -1370,6 +1465,15 @@ class Logger(Filterer):
                 sinfo = _stack_info_text(frame) if stack_info else None
                 return code.co_filename, frame.f_lineno, code.co_name, sinfo
             return _UNKNOWN_CALLER + (None,)
+
+    debug = _native.LEVEL_METHODS['debug']
+    info = _native.LEVEL_METHODS['info']
+    warning = _native.LEVEL_METHODS['warning']
+    error = _native.LEVEL_METHODS['error']
+    critical = _native.LEVEL_METHODS['critical']
+    log = _native.LEVEL_METHODS['log']
+    if not _PY310:
+        fatal = critical
 
     def makeRecord(self, name, level, fn, lno, msg, args, exc_info,
                    func=None, extra=None, sinfo=None):
@@ -1663,6 +1767,40 @@ root = RootLogger(WARNING)
 Logger.root = root
 Logger.manager = Manager(Logger.root)
 
+
+def _py_level_methods():
+    """The Python level methods, named as the stdlib's (error messages such
+    as "Logger.info() missing 1 required positional argument" match)."""
+    methods = []
+    for name in ('debug', 'info', 'warning', 'error', 'critical', 'log'):
+        func = Logger.__dict__['_py_' + name]
+        func.__name__ = name
+        func.__qualname__ = 'Logger.' + name
+        methods.append(func)
+    return tuple(methods)
+
+
+def _render_message(msg, args):
+    """LogRecord.getMessage() for a native call whose arguments the engine
+    does not take as they are (rendered on the calling thread)."""
+    if (len(args) == 1 and isinstance(args[0], collections.abc.Mapping)
+            and args[0]):
+        args = args[0]
+    return msg % args
+
+
+def _current_thread_name():
+    return threading.current_thread().name if logThreads else None
+
+
+_PY_LEVEL_METHODS = _py_level_methods()
+_native.register(_plan.plan, _PY_LEVEL_METHODS, _render_message,
+                 _current_thread_name, _current_process_name,
+                 _current_task_name)
+_plan.bind(sys.modules[__name__])
+_runtime.configure(_startTime)
+del _py_level_methods
+
 # ---------------------------------------------------------------------------
 # basicConfig()
 # ---------------------------------------------------------------------------
@@ -1908,6 +2046,21 @@ def captureWarnings(capture):
     elif _warnings_showwarning is not None:
         warnings.showwarning = _warnings_showwarning
         _warnings_showwarning = None
+
+class _Module(type(sys)):
+    """This module's class: assigning a module attribute (raiseExceptions,
+    logThreads, _srcfile, ...) invalidates the native route's plans."""
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        _bump()
+
+    def __delattr__(self, name):
+        super().__delattr__(name)
+        _bump()
+
+
+sys.modules[__name__].__class__ = _Module
 
 # --- install(): make `import logging` give attologging (see _install.py) ---
 # Deliberately not in __all__: that must stay equal to the stdlib's.

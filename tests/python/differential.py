@@ -26,7 +26,14 @@ Made deterministic instead of masked:
   relativeCreated / asctime are compared exactly (TZ=UTC);
 * ``os.getpid`` returns a stable number;
 * the scenario's source is registered in ``linecache`` under a fixed fake
-  path, so tracebacks and stack_info show the same file, lines and source.
+  path, so tracebacks and stack_info show the same file, lines and source;
+* reading a log file back: attologging's FileHandler writes on the
+  engine's consumer thread (the documented asynchronous I/O), so in its
+  run ``open()`` first drains what was logged -- as a program reading its
+  own log file must call ``handler.flush()`` first;
+* in the 'file' variant (``handler()`` makes a FileHandler on /dev/stdout,
+  so that every scenario also runs on attologging's native route), other
+  writes to stdout drain first for the same reason.
 
 Masked (see ``normalise()``):
 
@@ -102,7 +109,7 @@ RUNNER = r'''
 import sys, os, json, time, threading, linecache, traceback, atexit, io
 import signal
 
-MODULE, CASES_FILE, WORKDIR, FAKE_ROOT = sys.argv[1:5]
+MODULE, CASES_FILE, WORKDIR, FAKE_ROOT, HANDLER_KIND = sys.argv[1:6]
 
 
 class FakeClock:
@@ -131,6 +138,40 @@ import importlib
 L = importlib.import_module(MODULE)
 
 
+def sync():
+    """Drain attologging's queued records (nothing to do for logging)."""
+    runtime = getattr(L, '_runtime', None)
+    if runtime is not None:
+        runtime.flush()
+
+
+if hasattr(L, '_runtime'):
+    import builtins
+    _builtin_open = builtins.open
+
+    def _draining_open(*args, **kwargs):
+        sync()
+        return _builtin_open(*args, **kwargs)
+
+    builtins.open = _draining_open
+    if HANDLER_KIND == 'file':
+        # The FileHandler's records and everything else written to stdout
+        # (print, StreamHandlers) share one file: other writers drain the
+        # engine first, as such a program must flush its FileHandler.
+        class _DrainingStream:
+            def __init__(self, stream):
+                self._stream = stream
+
+            def write(self, text):
+                sync()
+                return self._stream.write(text)
+
+            def __getattr__(self, name):
+                return getattr(self._stream, name)
+
+        sys.stdout = _DrainingStream(sys.stdout)
+
+
 class Obj:
     def __str__(self):
         return 'Obj-str'
@@ -147,8 +188,15 @@ class BadStr:
 
 def handler(fmt=None, style='%', stream=None, level=None, datefmt=None,
             **kwargs):
-    """A StreamHandler to stdout (by default) with the given Formatter."""
-    hdlr = L.StreamHandler(sys.stdout if stream is None else stream)
+    """A StreamHandler to stdout (by default) with the given Formatter.
+
+    In the 'file' variant the default is a FileHandler on /dev/stdout:
+    attologging's native route (records formatted by the engine)."""
+    if stream is None and HANDLER_KIND == 'file':
+        sys.stdout.flush()
+        hdlr = L.FileHandler('/dev/stdout')
+    else:
+        hdlr = L.StreamHandler(sys.stdout if stream is None else stream)
     if fmt is not None or datefmt is not None or style != '%' or kwargs:
         hdlr.setFormatter(L.Formatter(fmt, datefmt, style, **kwargs))
     if level is not None:
@@ -252,8 +300,11 @@ def _environment():
     return env
 
 
-def start_run(module, scenarios, python=None):
-    """Start one subprocess running every scenario against *module*."""
+def start_run(module, scenarios, python=None, kind='stream'):
+    """Start one subprocess running every scenario against *module*;
+    *kind* is the handler the scenarios' ``handler()`` makes by default
+    ('stream': StreamHandler(sys.stdout); 'file': FileHandler on
+    /dev/stdout, attologging's native route)."""
     workdir = tempfile.mkdtemp(prefix='difftest-%s-' % module)
     cases_file = os.path.join(workdir, 'cases.json')
     runner_file = os.path.join(workdir, 'runner.py')
@@ -265,7 +316,7 @@ def start_run(module, scenarios, python=None):
     cases_dir = os.path.join(workdir, 'cases')
     os.makedirs(cases_dir)
     command = [python or sys.executable, '-c', BOOTSTRAP, runner_file,
-               module, cases_file, cases_dir, FAKE_ROOT]
+               module, cases_file, cases_dir, FAKE_ROOT, kind]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=_environment(),
                             cwd=workdir)
@@ -297,9 +348,9 @@ def finish_run(started, timeout=300):
     return RunResult(module, cases_dir, cases, header, tail)
 
 
-def run_pair(scenarios, python=None):
+def run_pair(scenarios, python=None, kind='stream'):
     """Run *scenarios* against logging and attologging (in parallel)."""
-    started = [start_run(m, scenarios, python)
+    started = [start_run(m, scenarios, python, kind)
                for m in ('logging', 'attologging')]
     return tuple(finish_run(s) for s in started)
 

@@ -956,7 +956,13 @@ MISC_CASES = {
             def __str__(self):
                 return str(self)
         lg = fresh('rec', '%(message)s')
-        attempt(lg.warning, Deep())
+        # Which call hits the limit (str() or a Python frame) depends on the
+        # exact stack depth, which the native level methods change by one:
+        # a documented difference, so only the exception type is compared.
+        try:
+            lg.warning(Deep())
+        except RecursionError:
+            print('EXC RecursionError')
         print('after')
     ''',
     'formatter_api': '''
@@ -1394,16 +1400,24 @@ SCENARIOS = list(_SCENARIOS)
 # ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope='module')
-def runs():
-    return differential.run_pair(SCENARIOS)
+_RUNS = {}
+
+
+def runs_for(kind):
+    """Both modules' runs with scenario handlers of *kind*: 'stream'
+    (StreamHandler, the compatible route) or 'file' (FileHandler, which
+    attologging serves on the native route)."""
+    if kind not in _RUNS:
+        _RUNS[kind] = differential.run_pair(SCENARIOS, kind=kind)
+    return _RUNS[kind]
 
 
 def test_enough_cases():
     assert len(SCENARIOS) >= 500
 
 
-def test_runs_completed(runs):
+def test_runs_completed():
+    runs = runs_for("stream")
     stdlib_run, atto_run = runs
     for run in runs:
         assert all(case.rc != '?' for case in run.cases), run.stderr_tail
@@ -1448,5 +1462,11 @@ def test_frame_masking():
 
 @pytest.mark.parametrize('index', range(len(SCENARIOS)),
                          ids=[s.name for s in SCENARIOS])
-def test_same_behaviour(runs, index):
-    differential.compare_case(index, *runs)
+def test_same_behaviour(index):
+    differential.compare_case(index, *runs_for('stream'))
+
+
+@pytest.mark.parametrize('index', range(len(SCENARIOS)),
+                         ids=[s.name for s in SCENARIOS])
+def test_same_behaviour_native_route(index):
+    differential.compare_case(index, *runs_for('file'))

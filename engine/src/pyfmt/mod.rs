@@ -46,6 +46,7 @@ mod interp;
 mod number;
 mod printf;
 mod repr;
+mod signature;
 mod spec;
 mod tables;
 
@@ -54,6 +55,7 @@ pub use format::{format_builtin, format_value};
 pub use interp::interpolate;
 pub use printf::PrintfSpec;
 pub use repr::{ascii_value, repr_value, str_value};
+pub use signature::{accepts, printf_signature, Signature};
 pub use spec::{parse_format_spec, FormatSpec};
 pub(crate) use tables::decimal_value;
 

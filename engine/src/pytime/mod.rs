@@ -205,23 +205,7 @@ pub fn time_fields(ts_ns: i64, start_ns: i64, version: PyVersion) -> TimeFields 
 /// the running interpreter). Mixed combinations follow Python's int/float rules.
 pub fn time_fields_with(ts_ns: i64, start: StartTime, arith: RecordArith) -> TimeFields {
     match arith {
-        RecordArith::FloatFraction | RecordArith::FloatTruncated => {
-            let ct = as_seconds_double(ts_ns);
-            // `ct - int(ct)`: int(ct) converts back to the same double exactly.
-            let frac_ms = (ct - ct.trunc()) * 1000.0;
-            let msecs = if arith == RecordArith::FloatFraction {
-                frac_ms
-            } else {
-                // int(...) + 0.0: an int has no negative zero, and -0.0 + 0.0 == +0.0.
-                frac_ms.trunc() + 0.0
-            };
-            // `(self.created - _startTime) * 1000` (float - int converts the int to float)
-            let start = match start {
-                StartTime::Seconds(s) => s,
-                StartTime::Nanos(n) => n as f64,
-            };
-            TimeFields { created: ct, msecs, relative_created: (ct - start) * 1000.0 }
-        }
+        RecordArith::FloatFraction | RecordArith::FloatTruncated => time_fields_from_seconds(as_seconds_double(ts_ns), start, arith),
         RecordArith::Nanoseconds => {
             const NS: i64 = 1_000_000_000;
             let created = ts_ns as f64 / 1e9;
@@ -237,6 +221,26 @@ pub fn time_fields_with(ts_ns: i64, start: StartTime, arith: RecordArith) -> Tim
             TimeFields { created, msecs, relative_created: rel }
         }
     }
+}
+
+/// The time fields of a record whose `time.time()` returned `ct` (a float
+/// clock, CPython < 3.13: the real one, or a replacement such as a test's
+/// fake clock). `arith` is one of the float arithmetics.
+pub fn time_fields_from_seconds(ct: f64, start: StartTime, arith: RecordArith) -> TimeFields {
+    // `ct - int(ct)`: int(ct) converts back to the same double exactly.
+    let frac_ms = (ct - ct.trunc()) * 1000.0;
+    let msecs = if arith == RecordArith::FloatFraction {
+        frac_ms
+    } else {
+        // int(...) + 0.0: an int has no negative zero, and -0.0 + 0.0 == +0.0.
+        frac_ms.trunc() + 0.0
+    };
+    // `(self.created - _startTime) * 1000` (float - int converts the int to float)
+    let start = match start {
+        StartTime::Seconds(s) => s,
+        StartTime::Nanos(n) => n as f64,
+    };
+    TimeFields { created: ct, msecs, relative_created: (ct - start) * 1000.0 }
 }
 
 /// Why an `asctime` could not be produced (CPython would raise from `formatTime`; `logging` then

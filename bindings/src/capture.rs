@@ -1,0 +1,133 @@
+//! What the native route captures on the calling thread: exact-typed
+//! arguments, a check that `msg % args` will succeed on the consumer, and
+//! the caller's frame.
+
+use attologging_engine as eng;
+use eng::pyfmt::{accepts, printf_signature, Signature};
+use eng::Value;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString};
+
+use crate::gil::GilCell;
+
+/// The value of an argument of an exact builtin scalar type, or `None` for
+/// anything else (subclasses included: their `__str__`/`__format__` may
+/// differ). A `BigInt` carries no text; callers render it.
+pub fn exact_value<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Option<Value<'a>>> {
+    Ok(Some(if obj.is_none() {
+        Value::None
+    } else if obj.is_exact_instance_of::<PyString>() {
+        Value::Str(obj.cast::<PyString>()?.to_str()?)
+    } else if obj.is_exact_instance_of::<PyInt>() {
+        match obj.extract::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::BigInt(""),
+        }
+    } else if obj.is_exact_instance_of::<PyFloat>() {
+        Value::Float(obj.extract::<f64>()?)
+    } else if obj.is_exact_instance_of::<PyBool>() {
+        Value::Bool(obj.is_truthy()?)
+    } else if obj.is_exact_instance_of::<PyBytes>() {
+        Value::Bytes(obj.cast::<PyBytes>()?.as_bytes())
+    } else {
+        return Ok(None);
+    }))
+}
+
+const CACHE_SLOTS: usize = 512;
+
+/// Templates seen recently, keyed by the address of the `str` object (kept
+/// alive by the entry, so the address cannot be reused while cached).
+struct SignatureCache {
+    slots: Vec<Option<(Py<PyString>, Signature)>>,
+}
+
+static SIGNATURES: GilCell<SignatureCache> = GilCell::new(SignatureCache { slots: Vec::new() });
+
+/// Whether `template % args` is sure to succeed with these exact-typed args.
+pub fn args_fit(py: Python<'_>, msg: &Bound<'_, PyString>, template: &str, args: &[Value<'_>]) -> bool {
+    let key = msg.as_ptr() as usize;
+    let slot = (key >> 4) % CACHE_SLOTS;
+    let hit = SIGNATURES.with(py, |c| match c.slots.get(slot) {
+        Some(Some((s, sig))) if s.as_ptr() as usize == key => Some(fits(sig, args)),
+        _ => None,
+    });
+    if let Some(ok) = hit {
+        return ok;
+    }
+    let sig = printf_signature(template);
+    let ok = fits(&sig, args);
+    let old = SIGNATURES.with(py, |c| {
+        if c.slots.is_empty() {
+            c.slots.resize_with(CACHE_SLOTS, || None);
+        }
+        c.slots[slot].replace((msg.clone().unbind(), sig))
+    });
+    drop(old); // a str: dropping it runs no Python code, but do it outside the borrow anyway
+    ok
+}
+
+fn fits(sig: &Signature, args: &[Value<'_>]) -> bool {
+    match sig {
+        Signature::Positional(convs) => convs.len() == args.len() && convs.iter().zip(args).all(|(c, v)| accepts(*c, v)),
+        Signature::Python => false,
+    }
+}
+
+/// The caller of a logging call as `findCaller` would report it.
+pub struct Caller<'py> {
+    pub filename: Bound<'py, PyString>,
+    pub lineno: i64,
+    pub func: Bound<'py, PyString>,
+}
+
+/// How `findCaller` walks the stack in the running version.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CallerWalk {
+    /// 3.11+: count `stacklevel` non-internal frames (internal: logging's
+    /// own sources and importlib's bootstrap).
+    Modern,
+    /// 3.9/3.10: from the caller, skip frames of logging's own sources.
+    Legacy,
+}
+
+fn is_internal(walk: CallerWalk, filename: &str, internal: &[String]) -> bool {
+    internal.iter().any(|s| s == filename)
+        || (walk == CallerWalk::Modern && filename.contains("importlib") && filename.contains("_bootstrap"))
+}
+
+/// The frame that called the native method (the innermost Python frame),
+/// walked as `findCaller(stacklevel=1)` would. `None` if there is no
+/// Python frame or a frame's attributes are unusual (the call then takes
+/// the compatible route).
+pub fn find_caller<'py>(py: Python<'py>, walk: CallerWalk, internal: &[String]) -> Option<Caller<'py>> {
+    // SAFETY: the GIL is held (token). `PyEval_GetFrame` returns a borrowed
+    // reference to the executing frame, which lives at least as long as
+    // this native call; we take our own reference at once.
+    let top = unsafe { ffi::PyEval_GetFrame() };
+    if top.is_null() {
+        return None;
+    }
+    // SAFETY: `top` is a valid frame object (non-null, see above).
+    let mut frame: Bound<'py, PyAny> = unsafe { Bound::from_borrowed_ptr(py, top.cast()) };
+    loop {
+        // SAFETY: `frame` is a live frame object we hold a reference to;
+        // PyFrame_GetCode returns a new (never null) reference.
+        let code: Bound<'py, PyAny> = unsafe { Bound::from_owned_ptr(py, ffi::PyFrame_GetCode(frame.as_ptr().cast()).cast()) };
+        let filename = code.getattr(pyo3::intern!(py, "co_filename")).ok()?.cast_into::<PyString>().ok()?;
+        let internal_frame = is_internal(walk, filename.to_str().ok()?, internal);
+        // SAFETY: as above; PyFrame_GetBack returns a new reference or NULL.
+        let back = unsafe { Bound::from_owned_ptr_or_opt(py, ffi::PyFrame_GetBack(frame.as_ptr().cast()).cast()) };
+        match (internal_frame, back) {
+            (true, Some(b)) => frame = b,
+            (true, None) if walk == CallerWalk::Legacy => return None,
+            _ => {
+                // SAFETY: `frame` is a live frame object.
+                let lineno = unsafe { ffi::PyFrame_GetLineNumber(frame.as_ptr().cast()) } as i64;
+                let func = code.getattr(pyo3::intern!(py, "co_name")).ok()?.cast_into::<PyString>().ok()?;
+                return Some(Caller { filename, lineno, func });
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! `_native.Engine`: the engine's sinks, formatters, routes and counters,
+//! as the Python package drives them (one engine per process).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use attologging_engine as eng;
+use eng::pytime::{PyVersion, StartTime};
+use eng::{Args, FileMode, FileSink, FormatterSpec, LogError, OverflowPolicy, OwnedValue, RecordSpec, StreamSink, Style, Target, Value};
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString, PyTuple};
+
+/// A Python argument converted for the engine: borrowed where Python already
+/// holds the bytes (str as UTF-8, bytes), owned where text had to be made.
+pub enum Arg<'a> {
+    Value(Value<'a>),
+    BigInt(String),
+    Rendered(String),
+}
+
+impl Arg<'_> {
+    pub fn value(&self) -> Value<'_> {
+        match self {
+            Arg::Value(v) => *v,
+            Arg::BigInt(s) => Value::BigInt(s),
+            Arg::Rendered(s) => Value::Rendered(s),
+        }
+    }
+}
+
+/// Converts by exact type (subclasses are rendered with `str()`, as `%s` would).
+fn convert<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Arg<'a>> {
+    if let Some(v) = crate::capture::exact_value(obj)? {
+        return Ok(match v {
+            Value::BigInt(_) => Arg::BigInt(obj.str()?.to_str()?.to_owned()),
+            v => Arg::Value(v),
+        });
+    }
+    Ok(Arg::Rendered(obj.str()?.to_str()?.to_owned()))
+}
+
+/// A `Formatter(defaults=...)` value: exact scalar types only.
+fn owned_value(obj: &Bound<'_, PyAny>) -> PyResult<OwnedValue> {
+    if obj.is_none() {
+        return Ok(OwnedValue::None);
+    }
+    if obj.is_exact_instance_of::<PyBool>() {
+        return Ok(OwnedValue::Bool(obj.is_truthy()?));
+    }
+    if obj.is_exact_instance_of::<PyInt>() {
+        return Ok(match obj.extract::<i64>() {
+            Ok(i) => OwnedValue::Int(i),
+            Err(_) => OwnedValue::BigInt(obj.str()?.to_str()?.to_owned()),
+        });
+    }
+    if obj.is_exact_instance_of::<PyFloat>() {
+        return Ok(OwnedValue::Float(obj.extract::<f64>()?));
+    }
+    if obj.is_exact_instance_of::<PyString>() {
+        return Ok(OwnedValue::Str(obj.cast::<PyString>()?.to_str()?.to_owned()));
+    }
+    if obj.is_exact_instance_of::<PyBytes>() {
+        return Ok(OwnedValue::Bytes(obj.cast::<PyBytes>()?.as_bytes().to_vec()));
+    }
+    Err(PyValueError::new_err("a defaults value of this type is rendered by Python"))
+}
+
+fn overflow_policy(name: &str, timeout_ms: Option<u64>) -> PyResult<OverflowPolicy> {
+    Ok(match name {
+        "block" => OverflowPolicy::Block,
+        "drop" => OverflowPolicy::Drop,
+        "timeout" => OverflowPolicy::Timeout(Duration::from_millis(timeout_ms.unwrap_or(100))),
+        other => return Err(PyValueError::new_err(format!("unknown overflow policy {other:?} (block, drop, timeout)"))),
+    })
+}
+
+fn style_of(s: &str) -> PyResult<Style> {
+    Ok(match s {
+        "%" => Style::Percent,
+        "{" => Style::Brace,
+        "$" => Style::Dollar,
+        _ => return Err(PyValueError::new_err("Style must be one of: %,{,$")),
+    })
+}
+
+/// `logging._startTime`: an int of nanoseconds (3.13+) or a float of seconds.
+fn start_time(obj: &Bound<'_, PyAny>) -> PyResult<StartTime> {
+    if obj.is_exact_instance_of::<PyInt>() {
+        return Ok(StartTime::Nanos(obj.extract()?));
+    }
+    Ok(StartTime::Seconds(obj.extract()?))
+}
+
+/// Logs one record, releasing the GIL only if the ring is full and the
+/// policy waits. `rec` borrows Python objects the caller keeps alive.
+pub fn log_record(py: Python<'_>, engine: &eng::Engine, rec: &RecordSpec<'_, '_>) -> Result<eng::Logged, LogError> {
+    match engine.try_log(rec) {
+        Err(LogError::WouldBlock) => py.detach(|| engine.log(rec)),
+        r => r,
+    }
+}
+
+/// The logging engine: per-thread rings, one consumer thread, sinks.
+#[pyclass(module = "attologging._native", frozen)]
+pub struct Engine {
+    pub inner: Arc<eng::Engine>,
+}
+
+#[pymethods]
+impl Engine {
+    /// `start` is `logging._startTime` and `version` the `(major, minor,
+    /// micro)` whose `LogRecord` arithmetic and `strftime` to reproduce;
+    /// both default to "now" and the newest version.
+    #[new]
+    #[pyo3(signature = (ring_capacity = 262144, overflow = "block", timeout_ms = None, start = None, version = None))]
+    fn new(
+        ring_capacity: usize,
+        overflow: &str,
+        timeout_ms: Option<u64>,
+        start: Option<&Bound<'_, PyAny>>,
+        version: Option<(u8, u8, u8)>,
+    ) -> PyResult<Self> {
+        let policy = overflow_policy(overflow, timeout_ms)?;
+        let mut b = eng::Engine::builder().ring_capacity(ring_capacity).overflow(policy);
+        if let Some((major, minor, micro)) = version {
+            b = b.py_version(PyVersion::new(major, minor, micro));
+        }
+        if let Some(s) = start {
+            b = b.start_time(start_time(s)?);
+        }
+        Ok(Engine { inner: Arc::new(b.build()) })
+    }
+
+    /// A sink writing to an open file descriptor the caller keeps open.
+    fn add_stream_sink(&self, fd: i32) -> u32 {
+        self.inner.add_sink(Box::new(StreamSink::new(fd))).0
+    }
+
+    /// A sink owning a file opened for append (`"a"`) or truncation (`"w"`).
+    #[pyo3(signature = (path, mode = "a"))]
+    fn add_file_sink(&self, path: std::path::PathBuf, mode: &str) -> PyResult<u32> {
+        let mode = match mode {
+            "a" => FileMode::Append,
+            "w" => FileMode::Truncate,
+            _ => return Err(PyValueError::new_err("mode must be 'a' or 'w'")),
+        };
+        let sink = FileSink::open(&path, mode).map_err(|e| PyOSError::new_err(format!("{}: {e}", path.display())))?;
+        Ok(self.inner.add_sink(Box::new(sink)).0)
+    }
+
+    /// Compiles a `logging.Formatter` equivalent; raises ValueError for a
+    /// format the engine cannot render.
+    #[pyo3(signature = (fmt = None, style = "%", datefmt = None, utc = false, defaults = None,
+                        default_time_format = "%Y-%m-%d %H:%M:%S", default_msec_format = Some("%s,%03d")))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_formatter(
+        &self,
+        fmt: Option<&str>,
+        style: &str,
+        datefmt: Option<&str>,
+        utc: bool,
+        defaults: Option<&Bound<'_, PyDict>>,
+        default_time_format: &str,
+        default_msec_format: Option<&str>,
+    ) -> PyResult<u32> {
+        let mut spec = FormatterSpec::new(fmt, style_of(style)?);
+        spec.datefmt = datefmt.map(str::to_owned);
+        spec.utc = utc;
+        spec.default_time_format = default_time_format.to_owned();
+        spec.default_msec_format = default_msec_format.map(str::to_owned);
+        if let Some(d) = defaults {
+            for (k, v) in d.iter() {
+                let k = k.cast::<PyString>().map_err(|_| PyValueError::new_err("defaults keys must be str"))?;
+                spec.defaults.push((k.to_str()?.to_owned(), owned_value(&v)?));
+            }
+        }
+        self.inner.add_formatter(spec).map(|f| f.0).map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// The optional record fields formatter `id` reads: a dict of flags
+    /// (`caller`, `thread`, `threadName`, `process`, `processName`,
+    /// `taskName`) plus `others`, the attribute names the engine cannot supply.
+    fn formatter_needs<'py>(&self, py: Python<'py>, id: u32) -> PyResult<Bound<'py, PyDict>> {
+        let f = self.inner.formatter(eng::FormatterId(id)).ok_or_else(|| PyValueError::new_err("unknown formatter"))?;
+        let n = f.needs();
+        let d = PyDict::new(py);
+        d.set_item("caller", n.caller)?;
+        d.set_item("thread", n.thread)?;
+        d.set_item("threadName", n.thread_name)?;
+        d.set_item("process", n.process)?;
+        d.set_item("processName", n.process_name)?;
+        d.set_item("taskName", n.task_name)?;
+        d.set_item("others", n.others.clone())?;
+        Ok(d)
+    }
+
+    /// A route: the logger name and `(sink, formatter, level, terminator)` targets.
+    fn add_route(&self, logger: &str, targets: Vec<(u32, u32, i32, String)>) -> u32 {
+        let targets = targets
+            .into_iter()
+            .map(|(s, f, level, terminator)| Target { sink: eng::SinkId(s), formatter: eng::FormatterId(f), level, terminator })
+            .collect();
+        self.inner.add_route(logger, targets).0
+    }
+
+    /// `%(levelname)s` of `level` from now on.
+    fn set_level_name(&self, level: i32, name: &str) {
+        self.inner.set_level_name(level, name);
+    }
+
+    /// Enqueues `msg % args` at `level` on `route`. Returns False if the
+    /// record was dropped (overflow policy `drop`/`timeout`).
+    #[pyo3(signature = (route, level, msg, *args))]
+    fn log(&self, py: Python<'_>, route: u32, level: i32, msg: &Bound<'_, PyString>, args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        let template = msg.to_str()?;
+        let owned = args.as_slice().iter().map(convert).collect::<PyResult<Vec<_>>>()?;
+        let values: Vec<Value<'_>> = owned.iter().map(Arg::value).collect();
+        let rec = RecordSpec { route, level, template, args: Args::Positional(&values), fields: &[] };
+        match log_record(py, &self.inner, &rec) {
+            Ok(logged) => Ok(logged == eng::Logged::Enqueued),
+            Err(LogError::Closed) => Err(PyRuntimeError::new_err("the engine is shut down")),
+            Err(e) => Err(PyTypeError::new_err(format!("cannot log this record: {e:?}"))),
+        }
+    }
+
+    /// Returns once everything logged before the call is written.
+    fn flush(&self, py: Python<'_>) {
+        py.detach(|| self.inner.flush());
+    }
+
+    /// Flushes, then closes one sink.
+    fn close_sink(&self, py: Python<'_>, sink: u32) {
+        py.detach(|| self.inner.close_sink(eng::SinkId(sink)));
+    }
+
+    /// Sink counters: written, dropped, lost, errors.
+    fn sink_counts<'py>(&self, py: Python<'py>, sink: u32) -> PyResult<Bound<'py, PyDict>> {
+        let c = self.inner.sink_counts(eng::SinkId(sink));
+        let d = PyDict::new(py);
+        d.set_item("written", c.written)?;
+        d.set_item("dropped", c.dropped)?;
+        d.set_item("lost", c.lost)?;
+        d.set_item("errors", c.errors)?;
+        Ok(d)
+    }
+
+    /// Engine counters: dropped, format_errors.
+    fn counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let c = self.inner.counts();
+        let d = PyDict::new(py);
+        d.set_item("dropped", c.dropped)?;
+        d.set_item("format_errors", c.format_errors)?;
+        Ok(d)
+    }
+
+    /// Writes everything, closes all sinks and stops the consumer thread.
+    fn shutdown(&self, py: Python<'_>) {
+        py.detach(|| self.inner.shutdown());
+    }
+
+    /// For a forked child: this engine's consumer thread did not survive the
+    /// fork, so it must never be shut down (that would wait for the thread
+    /// forever) nor written to (the parent writes what its rings held).
+    /// Leaks one reference so it is never dropped.
+    fn abandon(&self) {
+        std::mem::forget(self.inner.clone());
+    }
+}

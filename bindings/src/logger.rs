@@ -1,0 +1,343 @@
+//! `_native.LoggerBase` and the native level methods (`debug` ... `critical`,
+//! `log`): the hot path of a logging call, top to bottom in [`call`].
+//!
+//! The methods are raw `METH_FASTCALL | METH_KEYWORDS` functions so that a
+//! call allocates nothing before the level check. Whatever the native route
+//! does not handle (keyword arguments, a non-stock logger or chain, an
+//! argument the consumer could not format) is forwarded, with the very same
+//! arguments, to the Python implementation of the method, which has the
+//! stdlib's exact semantics; since the native method has no Python frame,
+//! the stack the Python method sees is the stdlib's.
+
+use std::ffi::CStr;
+use std::sync::OnceLock;
+
+use attologging_engine as eng;
+use eng::{Args, Field, RecordSpec, Value};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
+
+use crate::capture::{args_fit, exact_value, find_caller};
+use crate::engine::log_record;
+use crate::gil::GilCell;
+use crate::plan::{NativeRoute, Plan};
+
+/// The base class of `attologging.Logger`: holds the cached plan.
+#[pyclass(module = "attologging._native", subclass, dict, weakref, frozen)]
+pub struct LoggerBase {
+    plan: GilCell<Option<Py<Plan>>>,
+}
+
+#[pymethods]
+impl LoggerBase {
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        LoggerBase { plan: GilCell::new(None) }
+    }
+
+    /// The plan in force (computing it if needed); for tests and diagnostics.
+    fn _plan(slf: &Bound<'_, Self>) -> PyResult<Py<Plan>> {
+        plan_for(slf.py(), slf)
+    }
+}
+
+/// Python functions the native methods call back into, registered once by
+/// the package (`_native.register(...)`).
+pub struct Hooks {
+    /// `planner(logger) -> Plan`.
+    planner: Py<PyAny>,
+    /// The Python implementations of debug, info, warning, error, critical, log.
+    methods: [Py<PyAny>; 6],
+    /// `render(msg, args) -> str`: `LogRecord.getMessage()` for arguments the
+    /// engine does not take as they are.
+    render: Py<PyAny>,
+    thread_name: Py<PyAny>,
+    process_name: Py<PyAny>,
+    task_name: Py<PyAny>,
+}
+
+static HOOKS: OnceLock<Hooks> = OnceLock::new();
+
+/// Registers the package's callbacks (once per process; later calls are ignored).
+#[pyfunction]
+#[pyo3(signature = (planner, methods, render, thread_name, process_name, task_name))]
+pub fn register(
+    planner: Py<PyAny>,
+    methods: (Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<PyAny>, Py<PyAny>),
+    render: Py<PyAny>,
+    thread_name: Py<PyAny>,
+    process_name: Py<PyAny>,
+    task_name: Py<PyAny>,
+) -> bool {
+    let (a, b, c, d, e, f) = methods;
+    HOOKS.set(Hooks { planner, methods: [a, b, c, d, e, f], render, thread_name, process_name, task_name }).is_ok()
+}
+
+fn hooks() -> PyResult<&'static Hooks> {
+    HOOKS.get().ok_or_else(|| PyRuntimeError::new_err("attologging._native.register() was not called"))
+}
+
+const LOG: usize = 5;
+const LEVELS: [i64; 5] = [10, 20, 30, 40, 50];
+
+/// The logger's plan, recomputed by the Python planner when stale.
+fn plan_for(py: Python<'_>, logger: &Bound<'_, LoggerBase>) -> PyResult<Py<Plan>> {
+    let me = logger.get();
+    let current = me.plan.with(py, |p| p.as_ref().map(|p| p.clone_ref(py)));
+    if let Some(p) = current {
+        if p.get().valid(py, logger.as_any()) {
+            return Ok(p);
+        }
+    }
+    let fresh: Py<Plan> = hooks()?.planner.call1(py, (logger,))?.extract(py)?;
+    let old = me.plan.replace(py, Some(fresh.clone_ref(py)));
+    drop(old);
+    Ok(fresh)
+}
+
+/// One level method call. `Ok(None)`: forward to the Python method.
+fn call(py: Python<'_>, which: usize, slf: &Bound<'_, PyAny>, args: &[*mut ffi::PyObject], has_kw: bool) -> PyResult<Option<Py<PyAny>>> {
+    let first = if which == LOG { 1 } else { 0 };
+    if has_kw || args.len() <= first {
+        return Ok(None);
+    }
+    // SAFETY: the argument vector holds borrowed references that the caller
+    // keeps alive for the duration of the call.
+    let arg = |i: usize| unsafe { Bound::from_borrowed_ptr(py, args[i]) };
+    let level = if which == LOG {
+        let l = arg(0);
+        if !l.is_exact_instance_of::<PyInt>() {
+            return Ok(None);
+        }
+        match l.extract::<i64>() {
+            Ok(l) => l,
+            Err(_) => return Ok(None),
+        }
+    } else {
+        LEVELS[which]
+    };
+    // SAFETY: a method descriptor of LoggerBase only calls us with an
+    // instance of LoggerBase (or a subclass) as `self`.
+    let logger: &Bound<'_, LoggerBase> = unsafe { slf.cast_unchecked() };
+    let plan = plan_for(py, logger)?;
+    let plan = plan.get();
+    if !plan.stock {
+        return Ok(None);
+    }
+    let enabled = match plan.enabled(level) {
+        Some(e) => e,
+        None => {
+            let e = slf.call_method1(pyo3::intern!(py, "isEnabledFor"), (level,))?.is_truthy()?;
+            plan.remember_enabled(level, e);
+            e
+        }
+    };
+    if !enabled {
+        return Ok(Some(py.None()));
+    }
+    let Some(route) = &plan.native else { return Ok(None) };
+    let msg = arg(first);
+    let rest: Vec<Bound<'_, PyAny>> = (first + 1..args.len()).map(arg).collect();
+    if capture(py, route, level, &msg, &rest)? {
+        Ok(Some(py.None()))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Captures one record into the ring. `Ok(false)`: this call needs the
+/// compatible route (nothing was enqueued).
+fn capture(py: Python<'_>, route: &NativeRoute, level: i64, msg: &Bound<'_, PyAny>, rest: &[Bound<'_, PyAny>]) -> PyResult<bool> {
+    let Ok(msg) = msg.cast_exact::<PyString>() else { return Ok(false) };
+    let Ok(template) = msg.to_str() else { return Ok(false) };
+    let Ok(level) = i32::try_from(level) else { return Ok(false) };
+    let mut values: Vec<Value<'_>> = Vec::with_capacity(rest.len());
+    let mut exact = true;
+    for a in rest {
+        match exact_value(a) {
+            Ok(Some(Value::BigInt(_))) | Ok(None) => {
+                exact = false;
+                break;
+            }
+            Ok(Some(v)) => values.push(v),
+            Err(_) => return Ok(false), // a str with lone surrogates
+        }
+    }
+    let hooks = hooks()?;
+    let rendered: Bound<'_, PyString>;
+    let template = if exact {
+        if !values.is_empty() && !args_fit(py, msg, template, &values) {
+            return Ok(false);
+        }
+        template
+    } else {
+        values.clear();
+        let Ok(r) = hooks.render.call1(py, (msg, PyTuple::new(py, rest)?)) else { return Ok(false) };
+        let Ok(r) = r.into_bound(py).cast_into_exact::<PyString>() else { return Ok(false) };
+        rendered = r;
+        match rendered.to_str() {
+            Ok(s) => s,
+            Err(_) => return Ok(false),
+        }
+    };
+    let mut fields: Vec<(Field<'_>, Value<'_>)> = Vec::with_capacity(6);
+    let caller;
+    if let Some(walk) = route.caller {
+        if route.caller_unknown {
+            fields.push((Field::Pathname, Value::Str("(unknown file)")));
+            fields.push((Field::Lineno, Value::Int(0)));
+            fields.push((Field::FuncName, Value::Str("(unknown function)")));
+        } else {
+            let Some(c) = find_caller(py, walk, &route.internal) else { return Ok(false) };
+            caller = c;
+            let (Ok(f), Ok(n)) = (caller.filename.to_str(), caller.func.to_str()) else { return Ok(false) };
+            fields.push((Field::Pathname, Value::Str(f)));
+            fields.push((Field::Lineno, Value::Int(caller.lineno)));
+            fields.push((Field::FuncName, Value::Str(n)));
+        }
+    }
+    match route.thread {
+        // SAFETY: a plain C call; the GIL is held.
+        1 => fields.push((Field::Thread, Value::Int(unsafe { ffi::PyThread_get_thread_ident() } as i64))),
+        2 => fields.push((Field::Thread, Value::None)),
+        _ => {}
+    }
+    let names = [
+        (route.thread_name, &hooks.thread_name, Field::ThreadName),
+        (route.process_name, &hooks.process_name, Field::ProcessName),
+        (route.task_name, &hooks.task_name, Field::TaskName),
+    ];
+    let mut held: Vec<Bound<'_, PyAny>> = Vec::new();
+    for (wanted, hook, _) in &names {
+        if *wanted {
+            let Ok(v) = hook.call0(py) else { return Ok(false) };
+            held.push(v.into_bound(py));
+        }
+    }
+    let mut next = held.iter();
+    for (wanted, _, field) in &names {
+        if *wanted {
+            let v = next.next().expect("one value per wanted field");
+            match exact_value(v) {
+                Ok(Some(Value::Str(s))) => fields.push((*field, Value::Str(s))),
+                Ok(Some(Value::None)) => fields.push((*field, Value::None)),
+                _ => return Ok(false),
+            }
+        }
+    }
+    if let Some(clock) = &route.fake_clock {
+        let Ok(t) = clock.call0(py) else { return Ok(false) };
+        let t = t.into_bound(py);
+        match exact_value(&t) {
+            Ok(Some(Value::Float(f))) if f.is_finite() && py.version_info() < (3, 13) => fields.push((Field::Created, Value::Float(f))),
+            Ok(Some(Value::Int(ns))) if py.version_info() >= (3, 13) => fields.push((Field::Created, Value::Int(ns))),
+            _ => return Ok(false),
+        }
+    }
+    if let Some(pid) = route.process {
+        fields.push((Field::Process, pid.map_or(Value::None, Value::Int)));
+    }
+    let rec = RecordSpec { route: route.route, level, template, args: Args::Positional(&values), fields: &fields };
+    Ok(log_record(py, &route.engine, &rec).is_ok())
+}
+
+/// Calls the Python implementation of method `which` with the original arguments.
+///
+/// # Safety
+/// `slf`, `args[..nargs]` and `kwnames` are the arguments CPython passed to a
+/// `METH_FASTCALL | METH_KEYWORDS` method (`kwnames` may be NULL).
+unsafe fn forward(py: Python<'_>, which: usize, slf: *mut ffi::PyObject, args: &[*mut ffi::PyObject], kwnames: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let func = match hooks() {
+        Ok(h) => h.methods[which].as_ptr(),
+        Err(e) => {
+            e.restore(py);
+            return std::ptr::null_mut();
+        }
+    };
+    let nkw = if kwnames.is_null() { 0 } else { ffi::PyTuple_GET_SIZE(kwnames) as usize };
+    let mut all: Vec<*mut ffi::PyObject> = Vec::with_capacity(1 + args.len() + nkw);
+    all.push(slf);
+    // The keyword values follow the positional ones in the vector.
+    all.extend_from_slice(std::slice::from_raw_parts(args.as_ptr(), args.len() + nkw));
+    ffi::PyObject_Vectorcall(func, all.as_ptr(), (1 + args.len()) as usize, kwnames)
+}
+
+/// The body shared by the six method entry points.
+///
+/// # Safety
+/// Called by CPython as a `METH_FASTCALL | METH_KEYWORDS` method of LoggerBase.
+unsafe fn entry(which: usize, slf: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: ffi::Py_ssize_t, kwnames: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    let positional: &[*mut ffi::PyObject] = if nargs > 0 { std::slice::from_raw_parts(args, nargs as usize) } else { &[] };
+    let has_kw = !kwnames.is_null() && ffi::PyTuple_GET_SIZE(kwnames) > 0;
+    let this = Bound::from_borrowed_ptr(py, slf);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(py, which, &this, positional, has_kw)));
+    match outcome {
+        Ok(Ok(Some(result))) => result.into_ptr(),
+        Ok(Ok(None)) => forward(py, which, slf, positional, kwnames),
+        Ok(Err(e)) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+        Err(_) => {
+            PyRuntimeError::new_err("attologging: internal error in a logging call").restore(py);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+macro_rules! level_method {
+    ($name:ident, $which:expr) => {
+        unsafe extern "C" fn $name(
+            slf: *mut ffi::PyObject,
+            args: *const *mut ffi::PyObject,
+            nargs: ffi::Py_ssize_t,
+            kwnames: *mut ffi::PyObject,
+        ) -> *mut ffi::PyObject {
+            // SAFETY: CPython calls this with the METH_FASTCALL | METH_KEYWORDS
+            // calling convention it was registered with (see `level_methods`).
+            unsafe { entry($which, slf, args, nargs, kwnames) }
+        }
+    };
+}
+
+level_method!(m_debug, 0);
+level_method!(m_info, 1);
+level_method!(m_warning, 2);
+level_method!(m_error, 3);
+level_method!(m_critical, 4);
+level_method!(m_log, 5);
+
+type Fast = unsafe extern "C" fn(*mut ffi::PyObject, *const *mut ffi::PyObject, ffi::Py_ssize_t, *mut ffi::PyObject) -> *mut ffi::PyObject;
+
+const METHODS: [(&CStr, &CStr, Fast); 6] = [
+    (c"debug", c"debug($self, msg, *args, **kwargs)\n--\n\nLog 'msg % args' with severity 'DEBUG'.", m_debug),
+    (c"info", c"info($self, msg, *args, **kwargs)\n--\n\nLog 'msg % args' with severity 'INFO'.", m_info),
+    (c"warning", c"warning($self, msg, *args, **kwargs)\n--\n\nLog 'msg % args' with severity 'WARNING'.", m_warning),
+    (c"error", c"error($self, msg, *args, **kwargs)\n--\n\nLog 'msg % args' with severity 'ERROR'.", m_error),
+    (c"critical", c"critical($self, msg, *args, **kwargs)\n--\n\nLog 'msg % args' with severity 'CRITICAL'.", m_critical),
+    (c"log", c"log($self, level, msg, *args, **kwargs)\n--\n\nLog 'msg % args' with the integer severity 'level'.", m_log),
+];
+
+/// The method descriptors `{name: descriptor}` the Python `Logger` class
+/// installs as its level methods.
+pub fn level_methods<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    let ty = py.get_type::<LoggerBase>();
+    let d = PyDict::new(py);
+    for (name, doc, f) in METHODS {
+        let def = Box::leak(Box::new(ffi::PyMethodDef {
+            ml_name: name.as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunctionFastWithKeywords: f },
+            ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+            ml_doc: doc.as_ptr(),
+        }));
+        // SAFETY: `def` is leaked, so it outlives the descriptor; the type
+        // object is live (we hold `ty`). Returns a new reference or NULL.
+        let descr = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(ty.as_type_ptr(), def))? };
+        d.set_item(name.to_str().expect("ASCII"), descr)?;
+    }
+    Ok(d)
+}
