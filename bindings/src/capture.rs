@@ -7,29 +7,96 @@ use eng::pyfmt::{accepts, printf_signature, Signature};
 use eng::Value;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString};
+use pyo3::types::PyString;
 
 use crate::gil::GilCell;
 
+/// A short list kept inline (no allocation) up to `N` items: the hot path
+/// captures a few arguments and fields per call. (A dozen lines instead of a
+/// dependency on `smallvec`.)
+pub struct Inline<T: Copy, const N: usize> {
+    buf: [T; N],
+    len: usize,
+    spill: Vec<T>,
+}
+
+impl<T: Copy, const N: usize> Inline<T, N> {
+    /// An empty list; `filler` only pads the unused inline slots.
+    pub fn new(filler: T) -> Self {
+        Inline { buf: [filler; N], len: 0, spill: Vec::new() }
+    }
+
+    pub fn push(&mut self, v: T) {
+        if self.spill.is_empty() && self.len < N {
+            self.buf[self.len] = v;
+            self.len += 1;
+        } else {
+            if self.spill.is_empty() {
+                self.spill.extend_from_slice(&self.buf[..self.len]);
+            }
+            self.spill.push(v);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.spill.clear();
+    }
+
+    pub fn as_slice(&self) -> &[T] {
+        if self.spill.is_empty() {
+            &self.buf[..self.len]
+        } else {
+            &self.spill
+        }
+    }
+}
+
 /// The value of an argument of an exact builtin scalar type, or `None` for
 /// anything else (subclasses included: their `__str__`/`__format__` may
-/// differ). A `BigInt` carries no text; callers render it.
+/// differ). A `BigInt` carries no text; callers render it. An error is a
+/// `str` that is not valid Unicode for UTF-8 (lone surrogates).
 pub fn exact_value<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Option<Value<'a>>> {
-    Ok(Some(if obj.is_none() {
+    // SAFETY: `obj` is alive for 'a (we borrow it for 'a).
+    unsafe { exact_value_ptr(obj.py(), obj.as_ptr()) }
+}
+
+/// [`exact_value`] of a borrowed object pointer.
+///
+/// # Safety
+/// `p` must be a valid object that stays alive (and, being of an immutable
+/// type when a borrow is returned, unchanged) for `'a`.
+pub unsafe fn exact_value_ptr<'a>(py: Python<'_>, p: *mut ffi::PyObject) -> PyResult<Option<Value<'a>>> {
+    let ty = ffi::Py_TYPE(p);
+    Ok(Some(if p == ffi::Py_None() {
         Value::None
-    } else if obj.is_exact_instance_of::<PyString>() {
-        Value::Str(obj.cast::<PyString>()?.to_str()?)
-    } else if obj.is_exact_instance_of::<PyInt>() {
-        match obj.extract::<i64>() {
-            Ok(i) => Value::Int(i),
-            Err(_) => Value::BigInt(""),
+    } else if ty == std::ptr::addr_of_mut!(ffi::PyUnicode_Type) {
+        let mut len: ffi::Py_ssize_t = 0;
+        let data = ffi::PyUnicode_AsUTF8AndSize(p, &mut len);
+        if data.is_null() {
+            return Err(PyErr::fetch(py));
         }
-    } else if obj.is_exact_instance_of::<PyFloat>() {
-        Value::Float(obj.extract::<f64>()?)
-    } else if obj.is_exact_instance_of::<PyBool>() {
-        Value::Bool(obj.is_truthy()?)
-    } else if obj.is_exact_instance_of::<PyBytes>() {
-        Value::Bytes(obj.cast::<PyBytes>()?.as_bytes())
+        // SAFETY: CPython caches the UTF-8 form inside the str object, which
+        // lives for 'a; it is valid UTF-8 by construction.
+        Value::Str(std::str::from_utf8_unchecked(std::slice::from_raw_parts(data.cast::<u8>(), len as usize)))
+    } else if ty == std::ptr::addr_of_mut!(ffi::PyLong_Type) {
+        let mut overflow = 0;
+        let v = ffi::PyLong_AsLongLongAndOverflow(p, &mut overflow);
+        if overflow != 0 {
+            Value::BigInt("")
+        } else if v == -1 && !ffi::PyErr_Occurred().is_null() {
+            return Err(PyErr::fetch(py));
+        } else {
+            Value::Int(v)
+        }
+    } else if ty == std::ptr::addr_of_mut!(ffi::PyFloat_Type) {
+        Value::Float(ffi::PyFloat_AS_DOUBLE(p))
+    } else if ty == std::ptr::addr_of_mut!(ffi::PyBool_Type) {
+        Value::Bool(p == ffi::Py_True())
+    } else if ty == std::ptr::addr_of_mut!(ffi::PyBytes_Type) {
+        // SAFETY: a bytes object's buffer is immutable and lives with it.
+        let data = ffi::PyBytes_AsString(p);
+        Value::Bytes(std::slice::from_raw_parts(data.cast::<u8>(), ffi::PyBytes_Size(p) as usize))
     } else {
         return Ok(None);
     }))

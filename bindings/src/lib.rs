@@ -24,5 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(plan::generation, m)?)?;
     m.add_function(wrap_pyfunction!(logger::register, m)?)?;
     m.add("LEVEL_METHODS", logger::level_methods(m.py())?)?;
+    m.add_class::<logger::Floor>()?;
+    logger::install_floor(m.py())?;
     Ok(())
 }

@@ -18,8 +18,9 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
+use pyo3::Borrowed;
 
-use crate::capture::{args_fit, exact_value, find_caller};
+use crate::capture::{args_fit, exact_value, exact_value_ptr, find_caller, Inline};
 use crate::engine::log_record;
 use crate::gil::GilCell;
 use crate::plan::{NativeRoute, Plan};
@@ -39,7 +40,7 @@ impl LoggerBase {
     }
 
     /// The plan in force (computing it if needed); for tests and diagnostics.
-    fn _plan(slf: &Bound<'_, Self>) -> PyResult<Py<Plan>> {
+    fn _plan<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Plan>> {
         plan_for(slf.py(), slf)
     }
 }
@@ -84,22 +85,28 @@ const LOG: usize = 5;
 const LEVELS: [i64; 5] = [10, 20, 30, 40, 50];
 
 /// The logger's plan, recomputed by the Python planner when stale.
-fn plan_for(py: Python<'_>, logger: &Bound<'_, LoggerBase>) -> PyResult<Py<Plan>> {
+///
+/// Returns a `Bound` (dropped with a plain decref): the level methods are
+/// raw C functions, so PyO3 does not know the GIL is held there and would
+/// defer the release of a dropped `Py` to its reference pool.
+fn plan_for<'py>(py: Python<'py>, logger: &Bound<'py, LoggerBase>) -> PyResult<Bound<'py, Plan>> {
     let me = logger.get();
-    let current = me.plan.with(py, |p| p.as_ref().map(|p| p.clone_ref(py)));
+    let current = me.plan.with(py, |p| p.as_ref().map(|p| p.bind(py).clone()));
     if let Some(p) = current {
         if p.get().valid(py, logger.as_any()) {
             return Ok(p);
         }
     }
-    let fresh: Py<Plan> = hooks()?.planner.call1(py, (logger,))?.extract(py)?;
-    let old = me.plan.replace(py, Some(fresh.clone_ref(py)));
-    drop(old);
+    let fresh = hooks()?.planner.bind(py).call1((logger,))?.cast_into::<Plan>()?;
+    let old = me.plan.replace(py, Some(fresh.clone().unbind()));
+    if let Some(old) = old {
+        drop(old.into_bound(py));
+    }
     Ok(fresh)
 }
 
 /// One level method call. `Ok(None)`: forward to the Python method.
-fn call(py: Python<'_>, which: usize, slf: &Bound<'_, PyAny>, args: &[*mut ffi::PyObject], has_kw: bool) -> PyResult<Option<Py<PyAny>>> {
+fn call<'py>(py: Python<'py>, which: usize, slf: &Bound<'py, PyAny>, args: &[*mut ffi::PyObject], has_kw: bool) -> PyResult<Option<Bound<'py, PyAny>>> {
     let first = if which == LOG { 1 } else { 0 };
     if has_kw || args.len() <= first {
         return Ok(None);
@@ -136,13 +143,12 @@ fn call(py: Python<'_>, which: usize, slf: &Bound<'_, PyAny>, args: &[*mut ffi::
         }
     };
     if !enabled {
-        return Ok(Some(py.None()));
+        return Ok(Some(py.None().into_bound(py)));
     }
     let Some(route) = &plan.native else { return Ok(None) };
     let msg = arg(first);
-    let rest: Vec<Bound<'_, PyAny>> = (first + 1..args.len()).map(arg).collect();
-    if capture(py, route, level, &msg, &rest)? {
-        Ok(Some(py.None()))
+    if capture(py, route, level, &msg, &args[first + 1..])? {
+        Ok(Some(py.None().into_bound(py)))
     } else {
         Ok(None)
     }
@@ -150,14 +156,18 @@ fn call(py: Python<'_>, which: usize, slf: &Bound<'_, PyAny>, args: &[*mut ffi::
 
 /// Captures one record into the ring. `Ok(false)`: this call needs the
 /// compatible route (nothing was enqueued).
-fn capture(py: Python<'_>, route: &NativeRoute, level: i64, msg: &Bound<'_, PyAny>, rest: &[Bound<'_, PyAny>]) -> PyResult<bool> {
+fn capture(py: Python<'_>, route: &NativeRoute, level: i64, msg: &Bound<'_, PyAny>, rest: &[*mut ffi::PyObject]) -> PyResult<bool> {
     let Ok(msg) = msg.cast_exact::<PyString>() else { return Ok(false) };
     let Ok(template) = msg.to_str() else { return Ok(false) };
     let Ok(level) = i32::try_from(level) else { return Ok(false) };
-    let mut values: Vec<Value<'_>> = Vec::with_capacity(rest.len());
+    // SAFETY: the caller's argument vector holds these references for the
+    // whole call (`Borrowed` takes none of its own); None is immortal.
+    let args: Vec<Borrowed<'_, '_, PyAny>>;
+    let mut values: Inline<Value<'_>, 8> = Inline::new(Value::None);
     let mut exact = true;
-    for a in rest {
-        match exact_value(a) {
+    for &p in rest {
+        // SAFETY: see above: the caller keeps `p` alive for this call.
+        match unsafe { exact_value_ptr(py, p) } {
             Ok(Some(Value::BigInt(_))) | Ok(None) => {
                 exact = false;
                 break;
@@ -169,21 +179,23 @@ fn capture(py: Python<'_>, route: &NativeRoute, level: i64, msg: &Bound<'_, PyAn
     let hooks = hooks()?;
     let rendered: Bound<'_, PyString>;
     let template = if exact {
-        if !values.is_empty() && !args_fit(py, msg, template, &values) {
+        if !rest.is_empty() && !args_fit(py, msg, template, values.as_slice()) {
             return Ok(false);
         }
         template
     } else {
         values.clear();
-        let Ok(r) = hooks.render.call1(py, (msg, PyTuple::new(py, rest)?)) else { return Ok(false) };
-        let Ok(r) = r.into_bound(py).cast_into_exact::<PyString>() else { return Ok(false) };
+        // SAFETY: see above.
+        args = rest.iter().map(|&p| unsafe { Borrowed::from_ptr(py, p) }).collect();
+        let Ok(r) = hooks.render.bind(py).call1((msg, PyTuple::new(py, &args)?)) else { return Ok(false) };
+        let Ok(r) = r.cast_into_exact::<PyString>() else { return Ok(false) };
         rendered = r;
         match rendered.to_str() {
             Ok(s) => s,
             Err(_) => return Ok(false),
         }
     };
-    let mut fields: Vec<(Field<'_>, Value<'_>)> = Vec::with_capacity(6);
+    let mut fields: Inline<(Field<'_>, Value<'_>), 10> = Inline::new((Field::Thread, Value::None));
     let caller;
     if let Some(walk) = route.caller {
         if route.caller_unknown {
@@ -205,22 +217,21 @@ fn capture(py: Python<'_>, route: &NativeRoute, level: i64, msg: &Bound<'_, PyAn
         2 => fields.push((Field::Thread, Value::None)),
         _ => {}
     }
-    let names = [
+    // Names the stdlib reads from Python (threading, multiprocessing, asyncio).
+    let hooked = [
         (route.thread_name, &hooks.thread_name, Field::ThreadName),
         (route.process_name, &hooks.process_name, Field::ProcessName),
         (route.task_name, &hooks.task_name, Field::TaskName),
     ];
-    let mut held: Vec<Bound<'_, PyAny>> = Vec::new();
-    for (wanted, hook, _) in &names {
+    let mut held: [Option<Bound<'_, PyAny>>; 3] = [None, None, None];
+    for (slot, (wanted, hook, _)) in held.iter_mut().zip(&hooked) {
         if *wanted {
-            let Ok(v) = hook.call0(py) else { return Ok(false) };
-            held.push(v.into_bound(py));
+            let Ok(v) = hook.bind(py).call0() else { return Ok(false) };
+            *slot = Some(v);
         }
     }
-    let mut next = held.iter();
-    for (wanted, _, field) in &names {
-        if *wanted {
-            let v = next.next().expect("one value per wanted field");
+    for (v, (_, _, field)) in held.iter().zip(&hooked) {
+        if let Some(v) = v {
             match exact_value(v) {
                 Ok(Some(Value::Str(s))) => fields.push((*field, Value::Str(s))),
                 Ok(Some(Value::None)) => fields.push((*field, Value::None)),
@@ -228,19 +239,20 @@ fn capture(py: Python<'_>, route: &NativeRoute, level: i64, msg: &Bound<'_, PyAn
             }
         }
     }
+    let clock_value;
     if let Some(clock) = &route.fake_clock {
-        let Ok(t) = clock.call0(py) else { return Ok(false) };
-        let t = t.into_bound(py);
-        match exact_value(&t) {
-            Ok(Some(Value::Float(f))) if f.is_finite() && py.version_info() < (3, 13) => fields.push((Field::Created, Value::Float(f))),
-            Ok(Some(Value::Int(ns))) if py.version_info() >= (3, 13) => fields.push((Field::Created, Value::Int(ns))),
+        let Ok(t) = clock.bind(py).call0() else { return Ok(false) };
+        clock_value = t;
+        match exact_value(&clock_value) {
+            Ok(Some(Value::Float(f))) if f.is_finite() && !route.clock_ns => fields.push((Field::Created, Value::Float(f))),
+            Ok(Some(Value::Int(ns))) if route.clock_ns => fields.push((Field::Created, Value::Int(ns))),
             _ => return Ok(false),
         }
     }
     if let Some(pid) = route.process {
         fields.push((Field::Process, pid.map_or(Value::None, Value::Int)));
     }
-    let rec = RecordSpec { route: route.route, level, template, args: Args::Positional(&values), fields: &fields };
+    let rec = RecordSpec { route: route.route, level, template, args: Args::Positional(values.as_slice()), fields: fields.as_slice() };
     Ok(log_record(py, &route.engine, &rec).is_ok())
 }
 
@@ -340,4 +352,51 @@ pub fn level_methods<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         d.set_item(name.to_str().expect("ASCII"), descr)?;
     }
     Ok(d)
+}
+
+/// The benchmark floor: a native class whose `info(...)` does nothing, called
+/// with exactly the expression a logging call uses (`floor.info(fmt, a, b, c)`),
+/// so that figures can be read as multiples of CPython's own call cost.
+#[pyclass(module = "attologging._native", frozen)]
+pub struct Floor;
+
+#[pymethods]
+impl Floor {
+    #[new]
+    fn new() -> Self {
+        Floor
+    }
+}
+
+unsafe extern "C" fn floor_info(
+    _slf: *mut ffi::PyObject,
+    _args: *const *mut ffi::PyObject,
+    _nargs: ffi::Py_ssize_t,
+    _kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held; returns a new reference to None.
+    unsafe { ffi::Py_NewRef(ffi::Py_None()) }
+}
+
+/// `Floor.info`, installed on the class at module initialisation.
+pub fn install_floor(py: Python<'_>) -> PyResult<()> {
+    let ty = py.get_type::<Floor>();
+    let def = Box::leak(Box::new(ffi::PyMethodDef {
+        ml_name: c"info".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer { PyCFunctionFastWithKeywords: floor_info },
+        ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+        ml_doc: c"Does nothing (the benchmark floor).".as_ptr(),
+    }));
+    // SAFETY: as in `level_methods`.
+    let descr = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(ty.as_type_ptr(), def))? };
+    // A heap type's dict may be written before instances exist; tell CPython.
+    // SAFETY: `tp_dict` of a ready type is a dict; PyType_Modified is required after writing it.
+    unsafe {
+        let dict = (*ty.as_type_ptr()).tp_dict;
+        if ffi::PyDict_SetItemString(dict, c"info".as_ptr(), descr.as_ptr()) != 0 {
+            return Err(PyErr::fetch(py));
+        }
+        ffi::PyType_Modified(ty.as_type_ptr());
+    }
+    Ok(())
 }

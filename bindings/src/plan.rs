@@ -37,8 +37,11 @@ pub fn generation() -> u64 {
 /// CPython before 3.12 marks a valid tag with a flag; later versions zero it.
 static TAG_FLAG: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
-fn type_tag(py: Python<'_>, t: &Bound<'_, PyType>) -> u32 {
-    let flagged = *TAG_FLAG.get_or_init(|| py.version_info() < (3, 12));
+fn tag_flagged(py: Python<'_>) -> bool {
+    *TAG_FLAG.get_or_init(|| py.version_info() < (3, 12))
+}
+
+fn type_tag(flagged: bool, t: &Bound<'_, PyType>) -> u32 {
     let p = t.as_type_ptr();
     // SAFETY: `p` is a live type object (we hold a reference through `t`);
     // reading plain fields of a full (non-limited API) PyTypeObject.
@@ -70,6 +73,8 @@ pub struct NativeRoute {
     /// A replacement for `time.time` / `time.time_ns` (a test's fake clock):
     /// called for each record, its value becomes `created`.
     pub fake_clock: Option<Py<PyAny>>,
+    /// The record clock is `time.time_ns` (3.13+), not `time.time`.
+    pub clock_ns: bool,
 }
 
 /// Unknown / disabled / enabled, per level 0..=63.
@@ -117,7 +122,10 @@ impl Plan {
     pub fn valid(&self, py: Python<'_>, logger: &Bound<'_, PyAny>) -> bool {
         self.gen == GENERATION.load(Ordering::Relaxed)
             && logger.get_type_ptr() as usize == self.logger_type
-            && self.tags.iter().all(|(t, tag)| *tag != 0 && type_tag(py, t.bind(py)) == *tag)
+            && {
+                let flagged = tag_flagged(py);
+                self.tags.iter().all(|(t, tag)| *tag != 0 && type_tag(flagged, t.bind(py)) == *tag)
+            }
             && self.lists.iter().all(|(l, snap)| same_items(py, l, snap))
             && self.clock.as_ref().is_none_or(|(d, k, f)| same_clock(py, d, k, f))
     }
@@ -187,6 +195,7 @@ impl Plan {
                 process: process.map(|(p,)| p),
                 process_name,
                 task_name,
+                clock_ns: py.version_info() >= (3, 13),
                 fake_clock: match (&clock, fake_clock) {
                     (Some((_, _, f)), true) => Some(f.clone_ref(py)),
                     _ => None,
@@ -197,7 +206,7 @@ impl Plan {
             gen,
             logger_type: logger_type.as_type_ptr() as usize,
             // The logger's own class first: holding it keeps `logger_type` from being reused.
-            tags: std::iter::once(logger_type).chain(types.iter()).map(|t| (t.clone().unbind(), type_tag(py, t))).collect(),
+            tags: std::iter::once(logger_type).chain(types.iter()).map(|t| (t.clone().unbind(), type_tag(tag_flagged(py), t))).collect(),
             lists: lists.iter().map(|l| (l.clone().unbind(), snapshot(l))).collect(),
             clock,
             stock,
