@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The one command that runs every test: the Rust tests (cargo), then the Python
-# tests (pytest) against the extension built into a virtual environment.
+# tests (pytest) against the extension built into a virtual environment, on
+# the default python3 and on every other CPython >= 3.9 found on the machine.
 #
 #   bash tests/run.sh
 #
 # Needs Rust (cargo) and CPython >= 3.9 with venv/pip. Installs everything else
-# (maturin, pytest) into ./.venv. PYTHON=python3.12 picks the interpreter.
+# (maturin, pytest) into ./.venv (./.venv-3.X for the other interpreters).
+# PYTHON=python3.12 picks the main interpreter; ALL_PYTHONS=0 tests only it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +17,32 @@ VENV=${VENV:-.venv}
 echo "== cargo test (profile ci)"
 cargo test --workspace --profile ci
 
-echo "== python: $("$PYTHON" --version) in $VENV"
-[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q "maturin>=1.5,<2" "pytest>=7"
-VIRTUAL_ENV="$PWD/$VENV" "$VENV/bin/maturin" develop --release -q
-"$VENV/bin/python" -m pytest tests/python -q
+# Builds the extension into a venv and runs pytest there.
+#   pytest_with <python> <venv> <maturin profile>
+pytest_with() {
+    local python=$1 venv=$2 profile=$3
+    echo "== python: $("$python" --version) in $venv"
+    [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+    "$venv/bin/python" -m pip install -q "maturin>=1.5,<2" "pytest>=7"
+    VIRTUAL_ENV="$PWD/$venv" "$venv/bin/maturin" develop --profile "$profile" -q
+    "$venv/bin/python" -m pytest tests/python -q
+}
+
+pytest_with "$PYTHON" "$VENV" release
+
+# Every other CPython 3.9+ on PATH or under pyenv, once per minor version.
+if [ "${ALL_PYTHONS:-1}" != 0 ]; then
+    main=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    declare -A seen=(["$main"]=1)
+    for candidate in $(compgen -c python3. | grep -E '^python3\.[0-9]+$' | sort -u) \
+                     "$HOME"/.pyenv/versions/3.*/bin/python3; do
+        exe=$(command -v "$candidate" 2>/dev/null || true)
+        [ -n "$exe" ] && [ -x "$exe" ] || continue
+        minor=$("$exe" -c 'import sys; print("%d.%d" % sys.version_info[:2]) if sys.version_info >= (3, 9) and sys.implementation.name == "cpython" else None' 2>/dev/null || true)
+        case "$minor" in ''|None) continue ;; esac
+        [ -z "${seen[$minor]:-}" ] || continue
+        seen[$minor]=1
+        # The lighter `ci` profile (no LTO): these runs check behaviour, not speed.
+        pytest_with "$exe" ".venv-$minor" ci
+    done
+fi

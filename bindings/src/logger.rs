@@ -375,7 +375,11 @@ unsafe extern "C" fn floor_info(
     _kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held; returns a new reference to None.
-    unsafe { ffi::Py_NewRef(ffi::Py_None()) }
+    unsafe {
+        let none = ffi::Py_None();
+        ffi::Py_IncRef(none);
+        none
+    }
 }
 
 /// `Floor.info`, installed on the class at module initialisation.

@@ -62,7 +62,7 @@ def _create():
     # Records logged before an uncaught exception precede its traceback.
     if sys.excepthook is sys.__excepthook__:
         sys.excepthook = _flush_then(sys.excepthook)
-    if threading.excepthook is threading.__excepthook__:
+    if threading.excepthook is getattr(threading, '__excepthook__', None):
         threading.excepthook = _flush_then(threading.excepthook)
     return _engine
 

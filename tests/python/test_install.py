@@ -472,8 +472,12 @@ def test_capsys_sees_stream_handler_output(capsys):
 nonprop = logging.getLogger('inner.nonprop')
 nonprop.propagate = False
 
-@pytest.mark.xfail(MODE == 'conftest', strict=True,
-                   reason='installed too late for pytest to see it')
+# pytest 9 attaches caplog's handler to non-propagating loggers too; older
+# versions never see them (under the stdlib neither).
+@pytest.mark.xfail(MODE == 'conftest' or pytest.version_tuple < (9,),
+                   strict=True,
+                   reason='installed too late for pytest to see it, '
+                          'or pytest < 9')
 def test_caplog_non_propagating_logger(caplog):
     nonprop.warning('np')
     assert caplog.messages == ['np']
@@ -504,7 +508,8 @@ def test_pytest_caplog_and_capsys(tmp_path, site_venv, mode):
             'import attologging\nattologging.install()\n')
     proc = _run(args, cwd=str(tmp_path), env=env, python=python)
     summary = (proc.stdout.strip().splitlines() or [''])[-1]
-    expected = '1 failed, 5 passed' if mode != 'conftest' else \
+    expected = '1 failed, 5 passed' \
+        if mode != 'conftest' and pytest.version_tuple >= (9,) else \
         '1 failed, 4 passed, 1 xfailed'
     assert summary.startswith(expected), proc.stdout + proc.stderr
     assert re.search(r'Captured log call -+\nWARNING +inner\.report:'
