@@ -159,6 +159,15 @@ pub enum CallerWalk {
     Legacy,
 }
 
+/// Whether, and how, the native route reports the caller.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CallerMode {
+    /// Walk the frames as this version's `findCaller` does.
+    Walk(CallerWalk),
+    /// `logging._srcfile` is None: "(unknown file)", 0, "(unknown function)".
+    Unknown,
+}
+
 fn is_internal(walk: CallerWalk, filename: &str, internal: &[String]) -> bool {
     internal.iter().any(|s| s == filename)
         || (walk == CallerWalk::Modern && filename.contains("importlib") && filename.contains("_bootstrap"))

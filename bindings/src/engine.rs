@@ -9,7 +9,7 @@ use eng::pytime::{PyVersion, StartTime};
 use eng::{Args, FileMode, FileSink, FormatterSpec, LogError, OverflowPolicy, OwnedValue, RecordSpec, StreamSink, Style, Target, Value};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString, PyTuple};
+use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
 
 /// A Python argument converted for the engine: borrowed where Python already
 /// holds the bytes (str as UTF-8, bytes), owned where text had to be made.
@@ -42,28 +42,11 @@ fn convert<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Arg<'a>> {
 
 /// A `Formatter(defaults=...)` value: exact scalar types only.
 fn owned_value(obj: &Bound<'_, PyAny>) -> PyResult<OwnedValue> {
-    if obj.is_none() {
-        return Ok(OwnedValue::None);
+    match crate::capture::exact_value(obj)? {
+        Some(Value::BigInt(_)) => Ok(OwnedValue::BigInt(obj.str()?.to_str()?.to_owned())),
+        Some(v) => Ok(v.into()),
+        None => Err(PyValueError::new_err("a defaults value of this type is rendered by Python")),
     }
-    if obj.is_exact_instance_of::<PyBool>() {
-        return Ok(OwnedValue::Bool(obj.is_truthy()?));
-    }
-    if obj.is_exact_instance_of::<PyInt>() {
-        return Ok(match obj.extract::<i64>() {
-            Ok(i) => OwnedValue::Int(i),
-            Err(_) => OwnedValue::BigInt(obj.str()?.to_str()?.to_owned()),
-        });
-    }
-    if obj.is_exact_instance_of::<PyFloat>() {
-        return Ok(OwnedValue::Float(obj.extract::<f64>()?));
-    }
-    if obj.is_exact_instance_of::<PyString>() {
-        return Ok(OwnedValue::Str(obj.cast::<PyString>()?.to_str()?.to_owned()));
-    }
-    if obj.is_exact_instance_of::<PyBytes>() {
-        return Ok(OwnedValue::Bytes(obj.cast::<PyBytes>()?.as_bytes().to_vec()));
-    }
-    Err(PyValueError::new_err("a defaults value of this type is rendered by Python"))
 }
 
 fn overflow_policy(name: &str, timeout_ms: Option<u64>) -> PyResult<OverflowPolicy> {

@@ -17,10 +17,10 @@ use eng::{Args, Field, RecordSpec, Value};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
+use pyo3::types::{PyDict, PyInt, PyString, PyTuple, PyType};
 use pyo3::Borrowed;
 
-use crate::capture::{args_fit, exact_value, exact_value_ptr, find_caller, Inline};
+use crate::capture::{args_fit, exact_value, exact_value_ptr, find_caller, CallerMode, Inline};
 use crate::engine::log_record;
 use crate::gil::GilCell;
 use crate::plan::{NativeRoute, Plan};
@@ -113,7 +113,7 @@ fn call<'py>(py: Python<'py>, which: usize, slf: &Bound<'py, PyAny>, args: &[*mu
     }
     // SAFETY: the argument vector holds borrowed references that the caller
     // keeps alive for the duration of the call.
-    let arg = |i: usize| unsafe { Bound::from_borrowed_ptr(py, args[i]) };
+    let arg = |i: usize| unsafe { Borrowed::from_ptr(py, args[i]) };
     let level = if which == LOG {
         let l = arg(0);
         if !l.is_exact_instance_of::<PyInt>() {
@@ -197,19 +197,21 @@ fn capture(py: Python<'_>, route: &NativeRoute, level: i64, msg: &Bound<'_, PyAn
     };
     let mut fields: Inline<(Field<'_>, Value<'_>), 10> = Inline::new((Field::Thread, Value::None));
     let caller;
-    if let Some(walk) = route.caller {
-        if route.caller_unknown {
-            fields.push((Field::Pathname, Value::Str("(unknown file)")));
-            fields.push((Field::Lineno, Value::Int(0)));
-            fields.push((Field::FuncName, Value::Str("(unknown function)")));
-        } else {
+    let (file, line, func) = match route.caller {
+        None => (None, 0, None),
+        // `_srcfile` is None: the stdlib reports an unknown caller.
+        Some(CallerMode::Unknown) => (Some("(unknown file)"), 0, Some("(unknown function)")),
+        Some(CallerMode::Walk(walk)) => {
             let Some(c) = find_caller(py, walk, &route.internal) else { return Ok(false) };
             caller = c;
             let (Ok(f), Ok(n)) = (caller.filename.to_str(), caller.func.to_str()) else { return Ok(false) };
-            fields.push((Field::Pathname, Value::Str(f)));
-            fields.push((Field::Lineno, Value::Int(caller.lineno)));
-            fields.push((Field::FuncName, Value::Str(n)));
+            (Some(f), caller.lineno, Some(n))
         }
+    };
+    if let (Some(file), Some(func)) = (file, func) {
+        fields.push((Field::Pathname, Value::Str(file)));
+        fields.push((Field::Lineno, Value::Int(line)));
+        fields.push((Field::FuncName, Value::Str(func)));
     }
     match route.thread {
         // SAFETY: a plain C call; the GIL is held.
@@ -285,7 +287,7 @@ unsafe fn entry(which: usize, slf: *mut ffi::PyObject, args: *const *mut ffi::Py
     let py = Python::assume_attached();
     let positional: &[*mut ffi::PyObject] = if nargs > 0 { std::slice::from_raw_parts(args, nargs as usize) } else { &[] };
     let has_kw = !kwnames.is_null() && ffi::PyTuple_GET_SIZE(kwnames) > 0;
-    let this = Bound::from_borrowed_ptr(py, slf);
+    let this = Borrowed::from_ptr(py, slf);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call(py, which, &this, positional, has_kw)));
     match outcome {
         Ok(Ok(Some(result))) => result.into_ptr(),
@@ -334,22 +336,27 @@ const METHODS: [(&CStr, &CStr, Fast); 6] = [
     (c"log", c"log($self, level, msg, *args, **kwargs)\n--\n\nLog 'msg % args' with the integer severity 'level'.", m_log),
 ];
 
+/// A method descriptor of class `ty` calling `f` with the fast calling
+/// convention (what `#[pymethods]` cannot make: no argument tuple).
+fn fast_method<'py>(ty: &Bound<'py, PyType>, name: &'static CStr, doc: &'static CStr, f: Fast) -> PyResult<Bound<'py, PyAny>> {
+    let def = Box::leak(Box::new(ffi::PyMethodDef {
+        ml_name: name.as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer { PyCFunctionFastWithKeywords: f },
+        ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+        ml_doc: doc.as_ptr(),
+    }));
+    // SAFETY: `def` is leaked, so it outlives the descriptor; the type object
+    // is live (we hold `ty`). Returns a new reference or NULL.
+    unsafe { Bound::from_owned_ptr_or_err(ty.py(), ffi::PyDescr_NewMethod(ty.as_type_ptr(), def)) }
+}
+
 /// The method descriptors `{name: descriptor}` the Python `Logger` class
 /// installs as its level methods.
 pub fn level_methods<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
     let ty = py.get_type::<LoggerBase>();
     let d = PyDict::new(py);
     for (name, doc, f) in METHODS {
-        let def = Box::leak(Box::new(ffi::PyMethodDef {
-            ml_name: name.as_ptr(),
-            ml_meth: ffi::PyMethodDefPointer { PyCFunctionFastWithKeywords: f },
-            ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
-            ml_doc: doc.as_ptr(),
-        }));
-        // SAFETY: `def` is leaked, so it outlives the descriptor; the type
-        // object is live (we hold `ty`). Returns a new reference or NULL.
-        let descr = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(ty.as_type_ptr(), def))? };
-        d.set_item(name.to_str().expect("ASCII"), descr)?;
+        d.set_item(name.to_str().expect("ASCII"), fast_method(&ty, name, doc, f)?)?;
     }
     Ok(d)
 }
@@ -385,14 +392,7 @@ unsafe extern "C" fn floor_info(
 /// `Floor.info`, installed on the class at module initialisation.
 pub fn install_floor(py: Python<'_>) -> PyResult<()> {
     let ty = py.get_type::<Floor>();
-    let def = Box::leak(Box::new(ffi::PyMethodDef {
-        ml_name: c"info".as_ptr(),
-        ml_meth: ffi::PyMethodDefPointer { PyCFunctionFastWithKeywords: floor_info },
-        ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
-        ml_doc: c"Does nothing (the benchmark floor).".as_ptr(),
-    }));
-    // SAFETY: as in `level_methods`.
-    let descr = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(ty.as_type_ptr(), def))? };
+    let descr = fast_method(&ty, c"info", c"Does nothing (the benchmark floor).", floor_info)?;
     // A heap type's dict may be written before instances exist; tell CPython.
     // SAFETY: `tp_dict` of a ready type is a dict; PyType_Modified is required after writing it.
     unsafe {

@@ -17,7 +17,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyType};
 
-use crate::capture::CallerWalk;
+use crate::capture::{CallerMode, CallerWalk};
 
 /// Bumped by every change that may invalidate a plan.
 pub static GENERATION: AtomicU64 = AtomicU64::new(1);
@@ -58,9 +58,7 @@ pub struct NativeRoute {
     pub engine: Arc<eng::Engine>,
     pub route: u32,
     /// `None`: no format reads caller information.
-    pub caller: Option<CallerWalk>,
-    /// `_srcfile` is None: the caller is reported as unknown.
-    pub caller_unknown: bool,
+    pub caller: Option<CallerMode>,
     /// Normalised source paths whose frames are logging's own.
     pub internal: Vec<String>,
     /// 0: not read, 1: `threading.get_ident()`, 2: None (`logThreads` off).
@@ -183,12 +181,11 @@ impl Plan {
                 engine: e.get().inner.clone(),
                 route,
                 caller: match caller {
-                    1 => Some(CallerWalk::Modern),
-                    2 => Some(CallerWalk::Legacy),
-                    3 => Some(CallerWalk::Modern),
+                    1 => Some(CallerMode::Walk(CallerWalk::Modern)),
+                    2 => Some(CallerMode::Walk(CallerWalk::Legacy)),
+                    3 => Some(CallerMode::Unknown),
                     _ => None,
                 },
-                caller_unknown: caller == 3,
                 internal: internal.iter().map(|s| s.to_str().map(str::to_owned)).collect::<PyResult<_>>()?,
                 thread,
                 thread_name,

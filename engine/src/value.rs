@@ -67,3 +67,18 @@ impl OwnedValue {
         }
     }
 }
+
+impl From<Value<'_>> for OwnedValue {
+    fn from(v: Value<'_>) -> OwnedValue {
+        match v {
+            Value::None => OwnedValue::None,
+            Value::Bool(b) => OwnedValue::Bool(b),
+            Value::Int(i) => OwnedValue::Int(i),
+            Value::BigInt(s) => OwnedValue::BigInt(s.to_owned()),
+            Value::Float(f) => OwnedValue::Float(f),
+            Value::Str(s) => OwnedValue::Str(s.to_owned()),
+            Value::Bytes(b) => OwnedValue::Bytes(b.to_vec()),
+            Value::Rendered(s) => OwnedValue::Rendered(s.to_owned()),
+        }
+    }
+}

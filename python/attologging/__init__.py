@@ -331,6 +331,25 @@ else:
         return now, (now - int(now)) * 1000, (now - _startTime) * 1000
 
 
+def _record_args(args):
+    """LogRecord.args: a single non-empty mapping argument is used directly,
+    so that "%(key)s" style messages work: log("%(a)s", {"a": 1})."""
+    if (args and len(args) == 1
+            and isinstance(args[0], collections.abc.Mapping)
+            and args[0]):
+        return args[0]
+    return args
+
+
+# The identity fields of a record; the native route calls these too.
+def _current_thread_name():
+    return threading.current_thread().name if logThreads else None
+
+
+def _current_process_id():
+    return os.getpid() if logProcesses and hasattr(os, 'getpid') else None
+
+
 def _current_process_name():
     if not logMultiprocessing:
         return None
@@ -370,13 +389,7 @@ class LogRecord(object):
         created, msecs, relative = _record_times()
         self.name = name
         self.msg = msg
-        # A single non-empty mapping argument is used directly, so that
-        # "%(key)s" style messages work: log("%(a)s", {"a": 1}).
-        if (args and len(args) == 1
-                and isinstance(args[0], collections.abc.Mapping)
-                and args[0]):
-            args = args[0]
-        self.args = args
+        self.args = _record_args(args)
         self.levelname = getLevelName(level)
         self.levelno = level
         self.pathname = pathname
@@ -398,17 +411,10 @@ class LogRecord(object):
 
     def _set_context(self):
         """Record thread, process (and on 3.12+ asyncio task) identity."""
-        if logThreads:
-            self.thread = threading.get_ident()
-            self.threadName = threading.current_thread().name
-        else:
-            self.thread = None
-            self.threadName = None
+        self.thread = threading.get_ident() if logThreads else None
+        self.threadName = _current_thread_name()
         self.processName = _current_process_name()
-        if logProcesses and hasattr(os, 'getpid'):
-            self.process = os.getpid()
-        else:
-            self.process = None
+        self.process = _current_process_id()
         if _PY312:
             self.taskName = _current_task_name()
 
@@ -1056,12 +1062,6 @@ class StreamHandler(Handler):
             self.flush()
             self.stream = stream
         return previous
-
-    def close(self):
-        """Stop using the engine's sink for the stream (the stream itself
-        belongs to the caller and stays open)."""
-        _runtime.detach(self)
-        Handler.close(self)
 
     def __repr__(self):
         name = str(getattr(self.stream, 'name', ''))  # may be an int fd
@@ -1783,14 +1783,7 @@ def _py_level_methods():
 def _render_message(msg, args):
     """LogRecord.getMessage() for a native call whose arguments the engine
     does not take as they are (rendered on the calling thread)."""
-    if (len(args) == 1 and isinstance(args[0], collections.abc.Mapping)
-            and args[0]):
-        args = args[0]
-    return msg % args
-
-
-def _current_thread_name():
-    return threading.current_thread().name if logThreads else None
+    return msg % _record_args(args)
 
 
 _PY_LEVEL_METHODS = _py_level_methods()

@@ -20,6 +20,7 @@ bump a global generation.  Any change means a new plan on the next call.
 
 import os
 import sys
+import threading
 import time
 
 from . import _native, _runtime
@@ -47,7 +48,7 @@ def _is_real_clock(func, name):
             and func.__name__ == name)
 
 _level_names = {}   # what the engine was told: level -> name
-_formatter_ids = {}  # (engine, spec) -> (formatter id, needs)
+_formatter_ids = {}  # (spec, switches) -> (formatter id, needs), this engine
 
 
 def bind(package):
@@ -138,7 +139,7 @@ def _native_route(logger, types, lists):
         route['thread'] = 1 if L.logThreads else 2
     route['thread_name'] = 'threadName' in needs
     if 'process' in needs:
-        route['process'] = (os.getpid() if L.logProcesses else None,)
+        route['process'] = (L._current_process_id(),)
     route['process_name'] = 'processName' in needs
     route['task_name'] = 'taskName' in needs
     return route
@@ -209,7 +210,7 @@ def _formatter(engine, fmt, types, needs):
     defaults = spec[4]
     if defaults is not None and type(defaults) is not dict:
         return None
-    key = (id(engine), spec[:4] + (tuple(defaults.items()) if defaults else None,)
+    key = (spec[:4] + (tuple(defaults.items()) if defaults else None,)
            + spec[5:], L.logThreads, L.logProcesses, L.logMultiprocessing)
     try:
         found = _formatter_ids.get(key)
@@ -253,10 +254,10 @@ def _formats_cleanly(fmt):
         exc_info=None, exc_text=None, stack_info=None, lineno=1,
         funcName='trial', created=1700000000.5, msecs=500.0,
         relativeCreated=1.5,
-        thread=threading_ident() if L.logThreads else None,
-        threadName='MainThread' if L.logThreads else None,
-        processName='MainProcess' if L.logMultiprocessing else None,
-        process=os.getpid() if L.logProcesses else None)
+        thread=threading.get_ident() if L.logThreads else None,
+        threadName=L._current_thread_name(),
+        processName=L._current_process_name(),
+        process=L._current_process_id())
     if sys.version_info >= (3, 12):
         values['taskName'] = None
     record.__dict__.update(values)
@@ -265,11 +266,6 @@ def _formats_cleanly(fmt):
     except Exception:
         return False
     return True
-
-
-def threading_ident():
-    import threading
-    return threading.get_ident()
 
 
 def _sync_level_names(engine):

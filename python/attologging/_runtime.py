@@ -67,10 +67,6 @@ def _create():
     return _engine
 
 
-def current_epoch():
-    return _epoch
-
-
 def flush():
     """Return once everything logged so far is written."""
     e = _engine
