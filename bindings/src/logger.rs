@@ -389,18 +389,22 @@ unsafe extern "C" fn floor_info(
     }
 }
 
-/// `Floor.info`, installed on the class at module initialisation.
+/// `Floor.debug` ... `Floor.log`: the same no-op under every level method's
+/// name, so a benchmark's floor is the very expression it measures.
+/// Installed on the class at module initialisation.
 pub fn install_floor(py: Python<'_>) -> PyResult<()> {
     let ty = py.get_type::<Floor>();
-    let descr = fast_method(&ty, c"info", c"Does nothing (the benchmark floor).", floor_info)?;
-    // A heap type's dict may be written before instances exist; tell CPython.
-    // SAFETY: `tp_dict` of a ready type is a dict; PyType_Modified is required after writing it.
-    unsafe {
-        let dict = (*ty.as_type_ptr()).tp_dict;
-        if ffi::PyDict_SetItemString(dict, c"info".as_ptr(), descr.as_ptr()) != 0 {
-            return Err(PyErr::fetch(py));
+    for name in [c"debug", c"info", c"warning", c"error", c"exception", c"critical", c"log"] {
+        let descr = fast_method(&ty, name, c"Does nothing (the benchmark floor).", floor_info)?;
+        // A heap type's dict may be written before instances exist; tell CPython.
+        // SAFETY: `tp_dict` of a ready type is a dict; PyType_Modified is required after writing it.
+        unsafe {
+            let dict = (*ty.as_type_ptr()).tp_dict;
+            if ffi::PyDict_SetItemString(dict, name.as_ptr(), descr.as_ptr()) != 0 {
+                return Err(PyErr::fetch(py));
+            }
+            ffi::PyType_Modified(ty.as_type_ptr());
         }
-        ffi::PyType_Modified(ty.as_type_ptr());
     }
     Ok(())
 }

@@ -29,7 +29,7 @@ import atexit
 from string import Template
 from string import Formatter as _StringFieldParser
 
-from . import _native, _runtime, _plan
+from . import _native, _runtime, _plan, _traceback
 
 # Every attribute assignment that can change how a call is routed (on
 # loggers, handlers, formatters, styles, the manager, this module) calls
@@ -663,11 +663,7 @@ class Formatter(object):
     def formatException(self, ei):
         """Render an exc_info triple the way traceback.print_exception does,
         without the final newline."""
-        buffer = io.StringIO()
-        traceback.print_exception(ei[0], ei[1], ei[2], limit=None,
-                                  file=buffer)
-        text = buffer.getvalue()
-        buffer.close()
+        text = _traceback.format_exception(ei)
         if text[-1:] == "\n":
             text = text[:-1]
         return text
