@@ -41,7 +41,7 @@ impl LoggerBase {
 
     /// The plan in force (computing it if needed); for tests and diagnostics.
     fn _plan<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Plan>> {
-        plan_for(slf.py(), slf)
+        plan_for(slf.py(), slf, true)
     }
 }
 
@@ -84,16 +84,17 @@ fn hooks() -> PyResult<&'static Hooks> {
 const LOG: usize = 5;
 const LEVELS: [i64; 5] = [10, 20, 30, 40, 50];
 
-/// The logger's plan, recomputed by the Python planner when stale.
+/// The logger's plan, recomputed by the Python planner when stale for the
+/// level decision (`full`: or for capturing a record).
 ///
 /// Returns a `Bound` (dropped with a plain decref): the level methods are
 /// raw C functions, so PyO3 does not know the GIL is held there and would
 /// defer the release of a dropped `Py` to its reference pool.
-fn plan_for<'py>(py: Python<'py>, logger: &Bound<'py, LoggerBase>) -> PyResult<Bound<'py, Plan>> {
+fn plan_for<'py>(py: Python<'py>, logger: &Bound<'py, LoggerBase>, full: bool) -> PyResult<Bound<'py, Plan>> {
     let me = logger.get();
     let current = me.plan.with(py, |p| p.as_ref().map(|p| p.bind(py).clone()));
     if let Some(p) = current {
-        if p.get().valid(py, logger.as_any()) {
+        if p.get().valid_for_level(py, logger.as_any()) && (!full || p.get().valid_for_capture(py)) {
             return Ok(p);
         }
     }
@@ -129,23 +130,25 @@ fn call<'py>(py: Python<'py>, which: usize, slf: &Bound<'py, PyAny>, args: &[*mu
     // SAFETY: a method descriptor of LoggerBase only calls us with an
     // instance of LoggerBase (or a subclass) as `self`.
     let logger: &Bound<'_, LoggerBase> = unsafe { slf.cast_unchecked() };
-    let plan = plan_for(py, logger)?;
-    let plan = plan.get();
-    if !plan.stock {
+    let plan = plan_for(py, logger, false)?;
+    if !plan.get().stock {
         return Ok(None);
     }
-    let enabled = match plan.enabled(level) {
+    let enabled = match plan.get().enabled(level) {
         Some(e) => e,
         None => {
             let e = slf.call_method1(pyo3::intern!(py, "isEnabledFor"), (level,))?.is_truthy()?;
-            plan.remember_enabled(level, e);
+            plan.get().remember_enabled(level, e);
             e
         }
     };
     if !enabled {
         return Ok(Some(py.None().into_bound(py)));
     }
-    let Some(route) = &plan.native else { return Ok(None) };
+    // The chain may have changed since the level decision's plan was built;
+    // neither `stock` nor the enabled levels depend on it.
+    let plan = if plan.get().valid_for_capture(py) { plan } else { plan_for(py, logger, true)? };
+    let Some(route) = &plan.get().native else { return Ok(None) };
     let msg = arg(first);
     if capture(py, route, level, &msg, &args[first + 1..])? {
         Ok(Some(py.None().into_bound(py)))

@@ -115,15 +115,24 @@ fn same_clock(py: Python<'_>, dict: &Py<PyDict>, key: &Py<PyString>, func: &Py<P
 }
 
 impl Plan {
-    /// Still describes `logger`'s chain?
+    /// Still right about `logger`'s level decision (`stock` and the enabled
+    /// cache)? Those depend only on the logger, its class and the state
+    /// every attribute assignment bumps: no chain, no clock. A disabled call
+    /// checks only this.
     #[inline]
-    pub fn valid(&self, py: Python<'_>, logger: &Bound<'_, PyAny>) -> bool {
+    pub fn valid_for_level(&self, py: Python<'_>, logger: &Bound<'_, PyAny>) -> bool {
         self.gen == GENERATION.load(Ordering::Relaxed)
             && logger.get_type_ptr() as usize == self.logger_type
-            && {
-                let flagged = tag_flagged(py);
-                self.tags.iter().all(|(t, tag)| *tag != 0 && type_tag(flagged, t.bind(py)) == *tag)
-            }
+            && self.tags.first().is_some_and(|(t, tag)| *tag != 0 && type_tag(tag_flagged(py), t.bind(py)) == *tag)
+    }
+
+    /// Still right about the handler chain (its classes, lists and the
+    /// record clock)? Checked, after [`Plan::valid_for_level`], before a
+    /// record is captured.
+    #[inline]
+    pub fn valid_for_capture(&self, py: Python<'_>) -> bool {
+        let flagged = tag_flagged(py);
+        self.tags.iter().skip(1).all(|(t, tag)| *tag != 0 && type_tag(flagged, t.bind(py)) == *tag)
             && self.lists.iter().all(|(l, snap)| same_items(py, l, snap))
             && self.clock.as_ref().is_none_or(|(d, k, f)| same_clock(py, d, k, f))
     }

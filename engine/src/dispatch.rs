@@ -58,7 +58,9 @@ pub(crate) struct Dispatch {
     routes: Vec<Arc<Route>>,
     /// Each formatter with its cache.
     formatters: Vec<(Arc<Formatter>, FormatterState)>,
-    level_names: std::collections::HashMap<i32, String>,
+    /// `(level, name)`: a handful of entries, scanned (cheaper per record
+    /// than hashing the level).
+    level_names: Vec<(i32, String)>,
     sinks: Vec<Option<SinkSlot>>,
     message: Vec<u8>,
     rendered: Vec<u8>,
@@ -108,7 +110,7 @@ impl Dispatch {
             let state = f.new_state(self.shared.config.py_version).expect("validated by Engine::add_formatter");
             self.formatters.push((f.clone(), state));
         }
-        self.level_names.clone_from(&t.level_names);
+        self.level_names = t.level_names.iter().map(|(l, n)| (*l, n.clone())).collect();
     }
 
     /// Formats one record for every target of its route.
@@ -132,8 +134,8 @@ impl Dispatch {
             return;
         }
         let unnamed;
-        let levelname = match self.level_names.get(&view.level) {
-            Some(n) => n.as_str(),
+        let levelname = match self.level_names.iter().find(|(l, _)| *l == view.level) {
+            Some((_, n)) => n.as_str(),
             None => {
                 unnamed = format!("Level {}", view.level);
                 unnamed.as_str()

@@ -278,6 +278,7 @@ impl Formatter {
         Ok(())
     }
 
+    #[inline(always)]
     fn value_of<'a>(&'a self, attr: &'a Attr, rec: &RecordCtx<'a>, asctime: &'a str, has_task_name: bool) -> Result<Value<'a>, pyfmt::FormatError> {
         let field = |f: Field<'_>| rec.view.field(f);
         let pathname = || field(Field::Pathname).unwrap_or(Value::Str("(unknown file)"));

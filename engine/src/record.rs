@@ -322,6 +322,7 @@ impl<'a> Reader<'a> {
         let n = self.u16()? as usize;
         self.str(n)
     }
+    #[inline(always)]
     fn value(&mut self) -> Result<Value<'a>, RecordError> {
         Ok(match self.u8()? {
             TAG_NONE => Value::None,
