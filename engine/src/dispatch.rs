@@ -156,7 +156,16 @@ impl Dispatch {
                 continue;
             }
             let Some(Some(slot)) = self.sinks.get_mut(t.sink.0 as usize) else { continue };
-            if rendered_with != Some(t.formatter) {
+            if route.targets.len() == 1 {
+                // The common case: render straight into the sink's batch.
+                let (f, state) = &mut self.formatters[t.formatter.0 as usize];
+                let start = slot.batch.len();
+                if let Err(e) = f.format(&ctx, state, &mut slot.batch) {
+                    slot.batch.truncate(start);
+                    errors.push(e.to_string());
+                    continue;
+                }
+            } else if rendered_with != Some(t.formatter) {
                 let (f, state) = &mut self.formatters[t.formatter.0 as usize];
                 self.rendered.clear();
                 if let Err(e) = f.format(&ctx, state, &mut self.rendered) {
@@ -165,8 +174,10 @@ impl Dispatch {
                     continue;
                 }
                 rendered_with = Some(t.formatter);
+                slot.batch.extend_from_slice(&self.rendered);
+            } else {
+                slot.batch.extend_from_slice(&self.rendered);
             }
-            slot.batch.extend_from_slice(&self.rendered);
             slot.batch.extend_from_slice(t.terminator.as_bytes());
             slot.records += 1;
             if slot.batch.len() >= BATCH_LIMIT {
