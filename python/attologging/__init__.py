@@ -203,7 +203,7 @@ if _PY311:
     def _is_internal_frame(frame):
         """True for frames of logging itself or of the import machinery."""
         filename = os.path.normcase(frame.f_code.co_filename)
-        return _is_logging_source(filename) or (
+        return (filename == _srcfile or filename in _STDLIB_SOURCES) or (
             "importlib" in filename and "_bootstrap" in filename)
 
 
@@ -301,7 +301,17 @@ if _PY313:
     def _io_locked(handler):
         return handler.lock
 else:
-    _io_locked = _HandlerLockHeld
+    def _io_locked(handler):
+        # With the stock acquire()/release() and a lock, they are exactly
+        # `with handler.lock` (and that costs no Python-level calls).
+        lock = handler.lock
+        cls = type(handler)
+        if (lock and cls.acquire is Handler.acquire
+                and cls.release is Handler.release):
+            own = handler.__dict__
+            if 'acquire' not in own and 'release' not in own:
+                return lock
+        return _HandlerLockHeld(handler)
 
 # ---------------------------------------------------------------------------
 # Log records
@@ -910,7 +920,9 @@ class Handler(Filterer):
         raise NotImplementedError('emit must be implemented '
                                   'by Handler subclasses')
 
-    if _PY312:
+    # The I/O lock is taken as each version of the stdlib takes it: through
+    # the overridable acquire()/release() up to 3.12, `with self.lock` on 3.13.
+    if _PY313:
         def handle(self, record):
             """Filter *record*, emit it under the I/O lock and return the
             record that was emitted (or a false value if filtered out)."""
@@ -918,17 +930,22 @@ class Handler(Filterer):
             if isinstance(verdict, LogRecord):
                 record = verdict
             if verdict:
-                with _io_locked(self):
+                with self.lock:
                     self.emit(record)
             return verdict
     else:
         def handle(self, record):
             """Filter *record*, emit it under the I/O lock and return
-            whether it passed the filters."""
+            whether it passed the filters (3.12: the record emitted)."""
             verdict = self.filter(record)
+            if _PY312 and isinstance(verdict, LogRecord):
+                record = verdict
             if verdict:
-                with _io_locked(self):
+                self.acquire()
+                try:
                     self.emit(record)
+                finally:
+                    self.release()
             return verdict
 
     def setFormatter(self, fmt):
@@ -1020,14 +1037,29 @@ class StreamHandler(Handler):
             stream = sys.stderr
         self.stream = stream
 
-    def flush(self):
-        """Flush the stream, if it can be flushed: everything logged to it
-        so far is written when this returns."""
-        with _io_locked(self):
-            if self.stream and hasattr(self.stream, "flush"):
-                if self.__dict__.get('_atto_io'):
-                    _runtime.flush()
-                self.stream.flush()
+    def _flush_stream(self):
+        stream = self.stream
+        if stream and hasattr(stream, "flush"):
+            if self.__dict__.get('_atto_io'):
+                _runtime.flush()
+            stream.flush()
+
+    # Locked as each version's stdlib locks it (see Handler.handle).
+    if _PY313:
+        def flush(self):
+            """Flush the stream, if it can be flushed: everything logged to
+            it so far is written when this returns."""
+            with self.lock:
+                self._flush_stream()
+    else:
+        def flush(self):
+            """Flush the stream, if it can be flushed: everything logged to
+            it so far is written when this returns."""
+            self.acquire()
+            try:
+                self._flush_stream()
+            finally:
+                self.release()
 
     def emit(self, record):
         """Format *record* and write it (one write call) to the stream.
