@@ -399,15 +399,15 @@ pub fn install_floor(py: Python<'_>) -> PyResult<()> {
     let ty = py.get_type::<Floor>();
     for name in [c"debug", c"info", c"warning", c"error", c"exception", c"critical", c"log"] {
         let descr = fast_method(&ty, name, c"Does nothing (the benchmark floor).", floor_info)?;
-        // A heap type's dict may be written before instances exist; tell CPython.
-        // SAFETY: `tp_dict` of a ready type is a dict; PyType_Modified is required after writing it.
+        // A heap type's dict may be written before instances exist.
+        // SAFETY: `tp_dict` of a ready type is a dict; the type is told below.
         unsafe {
-            let dict = (*ty.as_type_ptr()).tp_dict;
-            if ffi::PyDict_SetItemString(dict, name.as_ptr(), descr.as_ptr()) != 0 {
+            if ffi::PyDict_SetItemString((*ty.as_type_ptr()).tp_dict, name.as_ptr(), descr.as_ptr()) != 0 {
                 return Err(PyErr::fetch(py));
             }
-            ffi::PyType_Modified(ty.as_type_ptr());
         }
     }
+    // SAFETY: required after writing a ready type's dict; `ty` is live.
+    unsafe { ffi::PyType_Modified(ty.as_type_ptr()) };
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::engine::{Command, Route, Shared, SinkId, SinkStats};
+use crate::engine::{Command, FormatterId, Route, Shared, SinkId, SinkStats};
 use crate::formatter::{Formatter, FormatterState, RecordCtx};
 use crate::pyfmt::{self, FormatError};
 use crate::pytime::{time_fields_from_seconds, time_fields_with, RecordArith, TimeFields};
@@ -158,24 +158,21 @@ impl Dispatch {
             let Some(Some(slot)) = self.sinks.get_mut(t.sink.0 as usize) else { continue };
             if route.targets.len() == 1 {
                 // The common case: render straight into the sink's batch.
-                let (f, state) = &mut self.formatters[t.formatter.0 as usize];
-                let start = slot.batch.len();
-                if let Err(e) = f.format(&ctx, state, &mut slot.batch) {
-                    slot.batch.truncate(start);
-                    errors.push(e.to_string());
+                if let Err(e) = render(&mut self.formatters, t.formatter, &ctx, &mut slot.batch) {
+                    errors.push(e);
                     continue;
                 }
-            } else if rendered_with != Some(t.formatter) {
-                let (f, state) = &mut self.formatters[t.formatter.0 as usize];
-                self.rendered.clear();
-                if let Err(e) = f.format(&ctx, state, &mut self.rendered) {
-                    rendered_with = None;
-                    errors.push(e.to_string());
-                    continue;
-                }
-                rendered_with = Some(t.formatter);
-                slot.batch.extend_from_slice(&self.rendered);
             } else {
+                // Targets sharing a formatter share one rendering.
+                if rendered_with != Some(t.formatter) {
+                    self.rendered.clear();
+                    rendered_with = None;
+                    if let Err(e) = render(&mut self.formatters, t.formatter, &ctx, &mut self.rendered) {
+                        errors.push(e);
+                        continue;
+                    }
+                    rendered_with = Some(t.formatter);
+                }
                 slot.batch.extend_from_slice(&self.rendered);
             }
             slot.batch.extend_from_slice(t.terminator.as_bytes());
@@ -314,4 +311,14 @@ fn sink_report(slot: &mut SinkSlot) -> String {
 
 fn stderr_write(text: &str) {
     let _ = crate::sink::StreamSink::stderr().write_batch(text.as_bytes());
+}
+
+/// Appends `formatter`'s rendering of `ctx` to `out`; on error `out` is left as it was.
+fn render(formatters: &mut [(Arc<Formatter>, FormatterState)], formatter: FormatterId, ctx: &RecordCtx<'_>, out: &mut Vec<u8>) -> Result<(), String> {
+    let (f, state) = &mut formatters[formatter.0 as usize];
+    let start = out.len();
+    f.format(ctx, state, out).map_err(|e| {
+        out.truncate(start);
+        e.to_string()
+    })
 }

@@ -203,7 +203,7 @@ if _PY311:
     def _is_internal_frame(frame):
         """True for frames of logging itself or of the import machinery."""
         filename = os.path.normcase(frame.f_code.co_filename)
-        return (filename == _srcfile or filename in _STDLIB_SOURCES) or (
+        return _is_logging_source(filename) or (
             "importlib" in filename and "_bootstrap" in filename)
 
 
@@ -301,17 +301,7 @@ if _PY313:
     def _io_locked(handler):
         return handler.lock
 else:
-    def _io_locked(handler):
-        # With the stock acquire()/release() and a lock, they are exactly
-        # `with handler.lock` (and that costs no Python-level calls).
-        lock = handler.lock
-        cls = type(handler)
-        if (lock and cls.acquire is Handler.acquire
-                and cls.release is Handler.release):
-            own = handler.__dict__
-            if 'acquire' not in own and 'release' not in own:
-                return lock
-        return _HandlerLockHeld(handler)
+    _io_locked = _HandlerLockHeld
 
 # ---------------------------------------------------------------------------
 # Log records

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -15,7 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "benches"))
 import workload  # noqa: E402
 
-SCENARIOS = [s for s in sorted(workload.SCENARIOS)]
+SCENARIOS = sorted(workload.SCENARIOS)
 
 
 def run(impl, scenario, mode="throughput", n=2000):
@@ -49,12 +50,10 @@ def write_and_verify(tmp_path, lines, scenario="info_args", n=3):
     scen = workload.scenario(scenario)
     path = tmp_path / "bench.log"
     path.write_text("".join(line + "\n" for line in lines))
-    import time
     return workload.verify(str(path), scen, n, time.time() - 60, time.time() + 60)
 
 
 def good_lines(n=3):
-    import time
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime()) + ",123"
     return ["%s INFO bench user alice did %d things in 0.500 s" % (stamp, i)
             for i in range(-workload.WARMUP, n)]
