@@ -6,7 +6,7 @@
 #   bash tests/run.sh
 #
 # Needs Rust (cargo) and CPython >= 3.9 with venv/pip. Installs everything else
-# (maturin, pytest) into ./.venv (./.venv-3.X for the other interpreters).
+# (maturin, the `test` extra of pyproject.toml) into ./.venv (./.venv-3.X for the other interpreters).
 # PYTHON=python3.12 picks the main interpreter; ALL_PYTHONS=0 tests only it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,8 +23,9 @@ pytest_with() {
     local python=$1 venv=$2 profile=$3
     echo "== python: $("$python" --version) in $venv"
     [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-    "$venv/bin/python" -m pip install -q "maturin>=1.5,<2" "pytest>=7"
-    VIRTUAL_ENV="$PWD/$venv" "$venv/bin/maturin" develop --profile "$profile" -q
+    "$venv/bin/python" -m pip install -q "maturin>=1.5,<2"
+    # --extras test: pytest and the projects whose configurations are tested.
+    VIRTUAL_ENV="$PWD/$venv" "$venv/bin/maturin" develop --profile "$profile" --extras test -q
     "$venv/bin/python" -m pytest tests/python -q
 }
 

@@ -1,17 +1,26 @@
 """attologging.handlers -- the counterpart of ``logging.handlers``.
 
-Status: placeholder.  The handler family of the standard library's
-``logging.handlers`` (WatchedFileHandler, RotatingFileHandler,
-TimedRotatingFileHandler, SocketHandler, DatagramHandler, SysLogHandler,
-SMTPHandler, NTEventLogHandler, HTTPHandler, BufferingHandler,
-MemoryHandler, QueueHandler, QueueListener and their constants) will be
-implemented here, on top of ``attologging.Handler`` and the Rust engine's
-sinks, in a later step.
+Every class and constant of the standard library's ``logging.handlers``
+(WatchedFileHandler, RotatingFileHandler, TimedRotatingFileHandler,
+SocketHandler, DatagramHandler, SysLogHandler, SMTPHandler,
+NTEventLogHandler, HTTPHandler, BufferingHandler, MemoryHandler,
+QueueHandler, QueueListener, DEFAULT_TCP_LOGGING_PORT...) with the running
+Python version's exact behaviour: this is that version's own
+``logging/handlers.py``, executed against attologging (see
+``attologging._stdlib``), so each class is a subclass of
+``attologging.Handler`` (or ``FileHandler``/``StreamHandler``) and takes the
+compatible route.
 
-Nothing is defined yet, and the stdlib's classes are deliberately *not*
-re-exported: a stdlib handler subclasses ``logging.Handler``, not
-``attologging.Handler``, so mixing them in would silently bypass this
-package.  ``attologging`` itself does not need anything from this module
-(``StreamHandler``, ``FileHandler``, ``NullHandler`` and the last-resort
-handler live in ``attologging/__init__.py``, as they do in the stdlib).
+The file handlers here decide rotation and reopening from the Python
+stream's position and the file's inode, so they write synchronously through
+that stream (``_engine_io = False``) rather than through the engine's
+consumer thread, whose writes land later.
 """
+
+from . import _stdlib
+
+_stdlib.run('handlers', globals())
+del _stdlib
+
+BaseRotatingHandler._engine_io = False
+WatchedFileHandler._engine_io = False
