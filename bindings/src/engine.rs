@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use attologging_engine as eng;
 use eng::pytime::{PyVersion, StartTime};
-use eng::{Args, FileMode, FileSink, FormatterSpec, LogError, OverflowPolicy, OwnedValue, RecordSpec, StreamSink, Style, Target, Value};
+use eng::{Args, FileMode, FileSink, FormatterSpec, RotatingFileSink, LogError, OverflowPolicy, OwnedValue, RecordSpec, StreamSink, Style, Target, Value};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
@@ -123,12 +123,23 @@ impl Engine {
     /// A sink owning a file opened for append (`"a"`) or truncation (`"w"`).
     #[pyo3(signature = (path, mode = "a"))]
     fn add_file_sink(&self, path: std::path::PathBuf, mode: &str) -> PyResult<u32> {
-        let mode = match mode {
-            "a" => FileMode::Append,
-            "w" => FileMode::Truncate,
-            _ => return Err(PyValueError::new_err("mode must be 'a' or 'w'")),
+        let sink = FileSink::open(&path, file_mode(mode)?).map_err(|e| os_error(&path, e))?;
+        Ok(self.inner.add_sink(Box::new(sink)).0)
+    }
+
+    /// A sink that rolls `path` over to `path.1` ... `path.<backup_count>`
+    /// by size, deciding before each record on the consumer
+    /// (`RotatingFileHandler`). With `delay` the file is opened on the first
+    /// write. `rotate_empty`: whether an empty file rolls over (before
+    /// Python 3.13 and 3.12.6 it does).
+    #[pyo3(signature = (path, mode, max_bytes, backup_count, rotate_empty, delay = false))]
+    fn add_rotating_sink(&self, path: std::path::PathBuf, mode: &str, max_bytes: u64, backup_count: u32, rotate_empty: bool, delay: bool) -> PyResult<u32> {
+        let mode = file_mode(mode)?;
+        let sink = if delay {
+            RotatingFileSink::delayed(&path, mode, max_bytes, backup_count, rotate_empty)
+        } else {
+            RotatingFileSink::open(&path, mode, max_bytes, backup_count, rotate_empty).map_err(|e| os_error(&path, e))?
         };
-        let sink = FileSink::open(&path, mode).map_err(|e| PyOSError::new_err(format!("{}: {e}", path.display())))?;
         Ok(self.inner.add_sink(Box::new(sink)).0)
     }
 
@@ -212,6 +223,11 @@ impl Engine {
         py.detach(|| self.inner.flush());
     }
 
+    /// Flushes, then has one sink start a new file (`doRollover()`).
+    fn roll_over_sink(&self, py: Python<'_>, sink: u32) {
+        py.detach(|| self.inner.roll_over_sink(eng::SinkId(sink)));
+    }
+
     /// Flushes, then closes one sink.
     fn close_sink(&self, py: Python<'_>, sink: u32) {
         py.detach(|| self.inner.close_sink(eng::SinkId(sink)));
@@ -249,4 +265,16 @@ impl Engine {
     fn abandon(&self) {
         std::mem::forget(self.inner.clone());
     }
+}
+
+fn file_mode(mode: &str) -> PyResult<FileMode> {
+    match mode {
+        "a" => Ok(FileMode::Append),
+        "w" => Ok(FileMode::Truncate),
+        _ => Err(PyValueError::new_err("mode must be 'a' or 'w'")),
+    }
+}
+
+fn os_error(path: &std::path::Path, e: std::io::Error) -> PyErr {
+    PyOSError::new_err(format!("{}: {e}", path.display()))
 }

@@ -200,14 +200,14 @@ impl Consumer {
     }
 
     /// Serves pending flush requests: writes every record stamped before the
-    /// newest request, then closes the sinks the requests named.
+    /// newest request, then rolls over and closes the sinks the requests named.
     fn serve_flush(&mut self) {
-        let (target, until, close) = {
+        let (target, until, roll_over, close) = {
             let mut st = self.shared.flush_state();
             if st.requested == st.done {
                 return;
             }
-            (st.requested, st.until_ns, std::mem::take(&mut st.close))
+            (st.requested, st.until_ns, std::mem::take(&mut st.roll_over), std::mem::take(&mut st.close))
         };
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
@@ -219,6 +219,9 @@ impl Consumer {
         }
         self.dispatch.write_all();
         self.dispatch.flush_sinks();
+        for id in roll_over {
+            self.dispatch.roll_over(id);
+        }
         for id in close {
             self.dispatch.close(id);
         }

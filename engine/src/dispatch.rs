@@ -25,6 +25,8 @@ struct SinkSlot {
     stats: Arc<SinkStats>,
     batch: Vec<u8>,
     records: u64,
+    /// Where each record in `batch` ends, for sinks that want them.
+    ends: Option<Vec<usize>>,
     /// Errors and losses since the last report, and the last error's text.
     unreported: (u64, u64, String),
 }
@@ -34,20 +36,32 @@ impl SinkSlot {
         if self.batch.is_empty() {
             return;
         }
-        match self.sink.write_batch(&self.batch) {
+        let result = match &mut self.ends {
+            Some(ends) => {
+                let r = self.sink.write_records(&self.batch, ends);
+                ends.clear();
+                r
+            }
+            None => self.sink.write_batch(&self.batch),
+        };
+        match result {
             Ok(()) => {
                 self.stats.written.fetch_add(self.records, Ordering::Relaxed);
             }
             Err(e) => {
-                self.stats.errors.fetch_add(1, Ordering::Relaxed);
                 self.stats.lost.fetch_add(self.records, Ordering::Relaxed);
-                self.unreported.0 += 1;
                 self.unreported.1 += self.records;
-                self.unreported.2 = e.to_string();
+                self.error(e);
             }
         }
         self.batch.clear();
         self.records = 0;
+    }
+
+    fn error(&mut self, e: std::io::Error) {
+        self.stats.errors.fetch_add(1, Ordering::Relaxed);
+        self.unreported.0 += 1;
+        self.unreported.2 = e.to_string();
     }
 }
 
@@ -100,7 +114,8 @@ impl Dispatch {
             if self.sinks.len() <= i {
                 self.sinks.resize_with(i + 1, || None);
             }
-            self.sinks[i] = Some(SinkSlot { sink, stats, batch: Vec::new(), records: 0, unreported: (0, 0, String::new()) });
+            let ends = sink.wants_record_ends().then(Vec::new);
+            self.sinks[i] = Some(SinkSlot { sink, stats, batch: Vec::new(), records: 0, ends, unreported: (0, 0, String::new()) });
         }
         let t = self.shared.tables();
         self.routes.clone_from(&t.routes);
@@ -177,6 +192,9 @@ impl Dispatch {
             }
             slot.batch.extend_from_slice(t.terminator.as_bytes());
             slot.records += 1;
+            if let Some(ends) = &mut slot.ends {
+                ends.push(slot.batch.len());
+            }
             if slot.batch.len() >= BATCH_LIMIT {
                 slot.write();
             }
@@ -242,8 +260,18 @@ impl Dispatch {
     pub fn flush_sinks(&mut self) {
         for slot in self.sinks.iter_mut().flatten() {
             if let Err(e) = slot.sink.flush() {
-                slot.unreported.0 += 1;
-                slot.unreported.2 = e.to_string();
+                slot.error(e);
+            }
+        }
+    }
+
+    /// Writes one sink's pending batch, then starts its new file.
+    pub fn roll_over(&mut self, id: SinkId) {
+        self.refresh();
+        if let Some(Some(slot)) = self.sinks.get_mut(id.0 as usize) {
+            slot.write();
+            if let Err(e) = slot.sink.roll_over_now() {
+                slot.error(e);
             }
         }
     }

@@ -177,6 +177,8 @@ pub(crate) struct FlushState {
     pub until_ns: i64,
     /// Sinks to close once the pending requests are served.
     pub close: Vec<SinkId>,
+    /// Sinks to roll over (start a new file) once they are served.
+    pub roll_over: Vec<SinkId>,
     pub consumer_exited: bool,
 }
 
@@ -391,15 +393,22 @@ impl Engine {
     /// Returns once every record enqueued before the call (by any thread) has
     /// been written to its sink, i.e. handed to the OS.
     pub fn flush(&self) {
-        self.flush_and_close(None);
+        self.flush_then(|_| {});
     }
 
     /// Flushes, then closes the sink: records logged to it later are ignored.
     pub fn close_sink(&self, id: SinkId) {
-        self.flush_and_close(Some(id));
+        self.flush_then(|st| st.close.push(id));
     }
 
-    fn flush_and_close(&self, close: Option<SinkId>) {
+    /// Flushes, then has the sink start a new file
+    /// ([`Sink::roll_over_now`]): records logged before the call are in the
+    /// old file, records logged after it in the new one.
+    pub fn roll_over_sink(&self, id: SinkId) {
+        self.flush_then(|st| st.roll_over.push(id));
+    }
+
+    fn flush_then(&self, request: impl FnOnce(&mut FlushState)) {
         let mut st = self.shared.flush_state();
         if st.consumer_exited {
             return;
@@ -407,7 +416,7 @@ impl Engine {
         st.requested += 1;
         let ticket = st.requested;
         st.until_ns = now_ns();
-        st.close.extend(close);
+        request(&mut st);
         self.shared.waker.wake();
         while st.done < ticket && !st.consumer_exited {
             st = self.shared.flush_done.wait(st).unwrap_or_else(|e| e.into_inner());

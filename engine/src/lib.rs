@@ -19,5 +19,5 @@ pub use crate::engine::{
 pub use crate::formatter::{CompileError, Formatter, FormatterSpec, Needs, Style};
 pub use crate::record::{Field, RecordError, RecordSpec, RecordView};
 pub use crate::ring::{LogError, Logged, OverflowPolicy};
-pub use crate::sink::{FileMode, FileSink, NullSink, Sink, StreamSink};
+pub use crate::sink::{FileMode, FileSink, NullSink, RotatingFileSink, Sink, StreamSink};
 pub use crate::value::{Args, OwnedValue, Value};

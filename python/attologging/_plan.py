@@ -153,7 +153,7 @@ def _caller_mode():
 
 def _target(engine, h, types, lists, needs):
     cls = type(h)
-    if cls is not L.FileHandler:
+    if cls is not L.FileHandler and not _engine_rotating(h, cls):
         return None
     types.append(cls)
     if _overrides(h, _HANDLER_METHODS):
@@ -175,6 +175,14 @@ def _target(engine, h, types, lists, needs):
     if formatter is None:
         return None
     return (sink, formatter, level, terminator)
+
+
+def _engine_rotating(h, cls):
+    """A RotatingFileHandler whose file is an engine sink (it rotates on
+    the consumer), and stays one?"""
+    handlers = sys.modules.get(L.__name__ + '.handlers')
+    return (handlers is not None and cls is handlers.RotatingFileHandler
+            and h._engine_io and h._engine_capable(h.stream))
 
 
 _STYLE_CHARS = None

@@ -130,6 +130,112 @@ def _release(key):
     os.close(entry[1])
 
 
+class SinkStream(io.TextIOBase):
+    """A text stream that is an engine sink owning its file (what a
+    RotatingFileHandler's ``stream`` is): writes are queued for the
+    consumer, which opens, writes and rotates the file itself.
+
+    ``name``, ``mode``, ``encoding`` and ``errors`` are the file's, as on
+    the stream ``open()`` would give; ``flush()`` returns once everything
+    queued is written; ``tell()`` (and ``seek(0, 2)``) drain, then give the
+    file's size.  *spec* is called for the sink's settings (a tuple of
+    ``add_rotating_sink``'s arguments after path and mode) whenever the
+    sink is used: when they change, or in a forked child, the sink is
+    re-created (the file is reopened for append).  Once the engine has
+    stopped (interpreter exit), writes append to the file synchronously.
+    """
+
+    def __init__(self, path, mode, encoding, errors, spec):
+        self.name = path
+        self._mode = mode
+        self._encoding = encoding
+        self._errors = errors
+        self._spec = spec
+        self._state = None            # (epoch, sink id, spec)
+        self.sink_id()
+
+    mode = property(lambda self: self._mode)
+    encoding = property(lambda self: self._encoding)
+    errors = property(lambda self: self._errors)
+
+    def sink_id(self):
+        """This stream's sink in the current engine, or None after exit."""
+        state, spec = self._state, self._spec()
+        if state is not None and state[0] == _epoch and state[2] == spec:
+            return state[1]
+        if self.closed:
+            return None
+        e = engine()
+        if e is None:
+            return None
+        mode = self._mode
+        if state is not None:
+            mode = 'a'   # 'w' truncates the first time only
+            if state[0] == _epoch:
+                self._close_sink(e, state[1])
+        sink = e.add_rotating_sink(self.name, mode, *spec)
+        self._state = (_epoch, sink, spec)
+        return sink
+
+    @staticmethod
+    def _close_sink(e, sink):
+        _raw_routes.pop(sink, None)
+        e.close_sink(sink)
+
+    def write(self, text):
+        if self.closed:
+            raise ValueError('I/O operation on closed file.')
+        sink = self.sink_id()
+        e = _engine
+        if sink is not None and e is not None:
+            try:
+                e.log(_raw_route(e, sink), 0, text)
+                return len(text)
+            except UnicodeEncodeError:
+                if self._errors in (None, 'strict'):
+                    raise
+                e.log(_raw_route(e, sink), 0, text.encode(
+                    'utf-8', self._errors).decode('utf-8'))
+                return len(text)
+            except RuntimeError:  # the engine was shut down at exit
+                pass
+        with open(self.name, 'a', encoding=self._encoding,
+                  errors=self._errors) as f:
+            return f.write(text)
+
+    def flush(self):
+        if not self.closed:
+            flush()
+
+    def tell(self):
+        self.flush()
+        try:
+            return os.stat(self.name).st_size
+        except OSError:
+            return 0
+
+    def seek(self, offset, whence=0):
+        if (offset, whence) != (0, 2):
+            raise io.UnsupportedOperation('only seek(0, 2) is supported')
+        return self.tell()
+
+    def writable(self):
+        return True
+
+    def close(self):
+        if self.closed:
+            return
+        state, self._state = self._state, None
+        e = _engine
+        if state is not None and state[0] == _epoch and e is not None:
+            self._close_sink(e, state[1])
+        io.TextIOBase.close(self)
+
+    def __repr__(self):
+        return '<attologging engine file name=%r mode=%r encoding=%r>' % (
+            self.name, self._mode, self._encoding)
+
+
 def sink_for(handler, stream):
     """The sink *handler* writes *stream* through, or None (Python writes).
 
@@ -137,6 +243,8 @@ def sink_for(handler, stream):
     which would invalidate every plan) until the stream or the engine
     changes.
     """
+    if type(stream) is SinkStream:
+        return stream.sink_id()
     state = handler.__dict__.get('_atto_io')
     if state is not None and state[0] is stream and state[3] == _epoch:
         return state[1]

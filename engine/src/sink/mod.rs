@@ -10,15 +10,36 @@ use std::io;
 
 mod fd;
 mod file;
+mod rotating;
 mod stream;
 
 pub use file::{FileMode, FileSink};
+pub use rotating::RotatingFileSink;
 pub use stream::StreamSink;
 
 /// A destination for formatted records (one per `Handler`).
 pub trait Sink: Send {
     /// Writes all of `batch`, or returns the error that stopped it.
     fn write_batch(&mut self, batch: &[u8]) -> io::Result<()>;
+
+    /// True for a sink that acts between records (rotation): the consumer
+    /// then hands it batches through [`Sink::write_records`].
+    fn wants_record_ends(&self) -> bool {
+        false
+    }
+
+    /// Writes `batch`, whose records end at the offsets `ends` (ascending,
+    /// the last one `batch.len()`). Only called if `wants_record_ends()`.
+    fn write_records(&mut self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
+        let _ = ends;
+        self.write_batch(batch)
+    }
+
+    /// Starts a new file now (`handler.doRollover()`); a no-op for sinks
+    /// that do not rotate.
+    fn roll_over_now(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 
     /// Pushes anything the sink buffers itself to the OS (`handler.flush()`).
     fn flush(&mut self) -> io::Result<()> {

@@ -1,0 +1,308 @@
+//! Size-based rotation (`logging.handlers.RotatingFileHandler`), decided on
+//! the consumer thread record by record.
+//!
+//! Before each record the sink applies the stdlib's rule: with `max_bytes`
+//! and `backup_count` both non-zero, a record of `n` bytes (its terminator
+//! included) that would take the file from `pos` to `pos + n >= max_bytes`
+//! first rolls the file over: `path.(i)` becomes `path.(i+1)` from the
+//! highest index down (the oldest, `path.(backup_count)`, is replaced), then
+//! `path` becomes `path.1`, and the record starts a new `path`. Files that
+//! are not regular files (`/dev/null`, a FIFO) never roll over. From Python
+//! 3.13 (and 3.12.6) an empty file never rolls over either (`rotate_empty`
+//! is false), so a record bigger than `max_bytes` gets a file of its own
+//! instead of leaving an empty backup behind.
+//!
+//! `pos` is the file's size as `fstat` reports it at the start of each batch
+//! (so another process appending to the same file counts, as the stdlib's
+//! `seek(0, 2)` makes it count), plus what this sink wrote since.
+//!
+//! ```
+//! use attologging_engine::sink::{FileMode, RotatingFileSink, Sink};
+//! let dir = std::env::temp_dir().join(format!("rot-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! let path = dir.join("app.log");
+//! let mut sink = RotatingFileSink::open(&path, FileMode::Truncate, 10, 2, false).unwrap();
+//! // Three 6-byte records: each second one would reach 10 bytes, so it rolls over.
+//! sink.write_records(b"aaaaa\nbbbbb\nccccc\n", &[6, 12, 18]).unwrap();
+//! assert_eq!(std::fs::read(&path).unwrap(), b"ccccc\n");
+//! assert_eq!(std::fs::read(dir.join("app.log.1")).unwrap(), b"bbbbb\n");
+//! assert_eq!(std::fs::read(dir.join("app.log.2")).unwrap(), b"aaaaa\n");
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+
+use super::{fd::write_all, FileMode, Sink};
+
+/// A file that rolls over to numbered backups by size.
+#[derive(Debug)]
+pub struct RotatingFileSink {
+    path: PathBuf,
+    max_bytes: u64,
+    backup_count: u32,
+    rotate_empty: bool,
+    /// How the next open treats an existing file (`Truncate` only before
+    /// the first open, as `FileHandler(mode='w')` does).
+    mode: FileMode,
+    /// `None` until the first write (`delay=True`) and after a rollover.
+    file: Option<File>,
+    /// Open the file only when a record comes (`delay=True`), also after
+    /// a rollover.
+    delay: bool,
+    regular: bool,
+    rollovers: u64,
+}
+
+impl RotatingFileSink {
+    /// Opens `path` now (a `FileHandler` without `delay`).
+    pub fn open(path: impl AsRef<Path>, mode: FileMode, max_bytes: u64, backup_count: u32, rotate_empty: bool) -> io::Result<RotatingFileSink> {
+        let mut sink = RotatingFileSink::delayed(path, mode, max_bytes, backup_count, rotate_empty);
+        sink.delay = false;
+        sink.ensure_open()?;
+        Ok(sink)
+    }
+
+    /// A sink that opens `path` on its first write (`delay=True`).
+    pub fn delayed(path: impl AsRef<Path>, mode: FileMode, max_bytes: u64, backup_count: u32, rotate_empty: bool) -> RotatingFileSink {
+        RotatingFileSink {
+            path: path.as_ref().to_path_buf(),
+            max_bytes,
+            backup_count,
+            rotate_empty,
+            mode,
+            file: None,
+            delay: true,
+            regular: true,
+            rollovers: 0,
+        }
+    }
+
+    /// How many times the file rolled over.
+    pub fn rollovers(&self) -> u64 {
+        self.rollovers
+    }
+
+    fn ensure_open(&mut self) -> io::Result<&File> {
+        if self.file.is_none() {
+            let mut o = OpenOptions::new();
+            match self.mode {
+                FileMode::Append => o.append(true).create(true),
+                FileMode::Truncate => o.write(true).create(true).truncate(true),
+            };
+            let f = o.open(&self.path)?;
+            let ft = f.metadata()?.file_type();
+            self.regular = ft.is_file() && !ft.is_fifo();
+            self.mode = FileMode::Append;
+            self.file = Some(f);
+        }
+        Ok(self.file.as_ref().expect("opened above"))
+    }
+
+    fn rolls_over(&self, pos: u64, len: u64) -> bool {
+        self.max_bytes > 0 && self.backup_count > 0 && self.regular && (pos > 0 || self.rotate_empty) && pos + len >= self.max_bytes
+    }
+
+    fn numbered(&self, i: u32) -> PathBuf {
+        let mut name = OsString::from(self.path.as_os_str());
+        name.push(format!(".{i}"));
+        PathBuf::from(name)
+    }
+
+    /// Closes the file and renames `path` to `path.1`, shifting the older
+    /// backups up by one; a new `path` is opened now, or by the next write
+    /// for a sink made with [`RotatingFileSink::delayed`].
+    pub fn roll_over(&mut self) -> io::Result<()> {
+        self.file = None;
+        if self.backup_count == 0 {
+            return Ok(());
+        }
+        for i in (1..self.backup_count).rev() {
+            let (from, to) = (self.numbered(i), self.numbered(i + 1));
+            if from.exists() {
+                if to.exists() {
+                    fs::remove_file(&to)?;
+                }
+                fs::rename(&from, &to)?;
+            }
+        }
+        let first = self.numbered(1);
+        if first.exists() {
+            fs::remove_file(&first)?;
+        }
+        if self.path.exists() {
+            fs::rename(&self.path, &first)?;
+        }
+        self.rollovers += 1;
+        Ok(())
+    }
+}
+
+impl Sink for RotatingFileSink {
+    fn write_batch(&mut self, batch: &[u8]) -> io::Result<()> {
+        self.write_records(batch, &[batch.len()])
+    }
+
+    fn wants_record_ends(&self) -> bool {
+        true
+    }
+
+    fn write_records(&mut self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
+        let mut pos = self.ensure_open()?.metadata()?.len();
+        let (mut written, mut start) = (0, 0);
+        for &end in ends {
+            let len = (end - start) as u64;
+            if self.rolls_over(pos, len) {
+                write_all(self.ensure_open()?.as_raw_fd(), &batch[written..start])?;
+                written = start;
+                // A failed rename leaves the file in place: the records keep
+                // going to it, and the error is counted and reported.
+                self.roll_over()?;
+                pos = 0;
+            }
+            pos += len;
+            start = end;
+        }
+        write_all(self.ensure_open()?.as_raw_fd(), &batch[written..])
+    }
+
+    fn roll_over_now(&mut self) -> io::Result<()> {
+        self.roll_over()?;
+        if !self.delay {
+            self.ensure_open()?;
+        }
+        Ok(())
+    }
+
+    fn close(&mut self) -> io::Result<()> {
+        self.file = None;
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("rotating file '{}'", self.path.display())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("attologging-rot-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn records(lines: &[&str]) -> (Vec<u8>, Vec<usize>) {
+        let mut batch = Vec::new();
+        let mut ends = Vec::new();
+        for l in lines {
+            batch.extend_from_slice(l.as_bytes());
+            batch.push(b'\n');
+            ends.push(batch.len());
+        }
+        (batch, ends)
+    }
+
+    #[test]
+    fn cascades_and_keeps_backup_count() {
+        let d = dir("cascade");
+        let p = d.join("a.log");
+        let mut s = RotatingFileSink::open(&p, FileMode::Append, 8, 2, false).unwrap();
+        let (b, e) = records(&["111", "222", "333", "444", "555"]);
+        s.write_records(&b, &e).unwrap();
+        // 4 bytes each: the second record of a file reaches 8 and rolls over.
+        assert_eq!(fs::read(&p).unwrap(), b"555\n");
+        assert_eq!(fs::read(d.join("a.log.1")).unwrap(), b"444\n");
+        assert_eq!(fs::read(d.join("a.log.2")).unwrap(), b"333\n");
+        assert!(!d.join("a.log.3").exists());
+        assert_eq!(s.rollovers(), 4);
+    }
+
+    #[test]
+    fn empty_file_rolls_over_only_when_asked() {
+        for rotate_empty in [false, true] {
+            let d = dir(&format!("empty-{rotate_empty}"));
+            let p = d.join("a.log");
+            let mut s = RotatingFileSink::open(&p, FileMode::Append, 4, 1, rotate_empty).unwrap();
+            let (b, e) = records(&["too long"]);
+            s.write_records(&b, &e).unwrap();
+            assert_eq!(fs::read(&p).unwrap(), b"too long\n");
+            assert_eq!(d.join("a.log.1").exists(), rotate_empty);
+        }
+    }
+
+    #[test]
+    fn zero_backups_or_zero_size_never_roll_over() {
+        for (max, backups) in [(0, 3), (4, 0)] {
+            let d = dir(&format!("never-{max}-{backups}"));
+            let p = d.join("a.log");
+            let mut s = RotatingFileSink::open(&p, FileMode::Append, max, backups, true).unwrap();
+            let (b, e) = records(&["aaaa", "bbbb", "cccc"]);
+            s.write_records(&b, &e).unwrap();
+            assert_eq!(fs::read(&p).unwrap(), b"aaaa\nbbbb\ncccc\n");
+            assert!(!d.join("a.log.1").exists());
+        }
+    }
+
+    #[test]
+    fn counts_existing_content_and_other_writers() {
+        let d = dir("existing");
+        let p = d.join("a.log");
+        fs::write(&p, b"0123456\n").unwrap();
+        let mut s = RotatingFileSink::delayed(&p, FileMode::Append, 10, 1, false);
+        let (b, e) = records(&["x"]);
+        s.write_records(&b, &e).unwrap(); // 8 + 2 >= 10
+        assert_eq!(fs::read(d.join("a.log.1")).unwrap(), b"0123456\n");
+        assert_eq!(fs::read(&p).unwrap(), b"x\n");
+        std::io::Write::write_all(&mut fs::OpenOptions::new().append(true).open(&p).unwrap(), b"other\n").unwrap();
+        s.write_records(&b, &e).unwrap(); // 2 + 6 + 2 >= 10
+        assert_eq!(fs::read(&p).unwrap(), b"x\n");
+        assert_eq!(fs::read(d.join("a.log.1")).unwrap(), b"x\nother\n");
+    }
+
+    #[test]
+    fn truncate_mode_applies_to_the_first_open_only() {
+        let d = dir("truncate");
+        let p = d.join("a.log");
+        fs::write(&p, b"old\n").unwrap();
+        let mut s = RotatingFileSink::open(&p, FileMode::Truncate, 0, 0, false).unwrap();
+        s.write_batch(b"new\n").unwrap();
+        s.close().unwrap();
+        s.write_batch(b"more\n").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"new\nmore\n");
+    }
+
+    #[test]
+    fn roll_over_now_then_reopen_on_write() {
+        let d = dir("now");
+        let p = d.join("a.log");
+        let mut s = RotatingFileSink::open(&p, FileMode::Append, 1000, 3, false).unwrap();
+        s.write_batch(b"one\n").unwrap();
+        s.roll_over_now().unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"");
+        s.write_batch(b"two\n").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two\n");
+        assert_eq!(fs::read(d.join("a.log.1")).unwrap(), b"one\n");
+        let mut delayed = RotatingFileSink::delayed(&p, FileMode::Append, 1000, 3, false);
+        delayed.roll_over_now().unwrap();
+        assert!(!p.exists(), "a delayed sink opens the new file at the next write");
+        delayed.write_batch(b"three\n").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"three\n");
+    }
+
+    #[test]
+    fn non_regular_files_never_roll_over() {
+        let mut s = RotatingFileSink::open("/dev/null", FileMode::Append, 1, 5, true).unwrap();
+        let (b, e) = records(&["aaaa", "bbbb"]);
+        s.write_records(&b, &e).unwrap();
+        assert_eq!(s.rollovers(), 0);
+    }
+
+}
