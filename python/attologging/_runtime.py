@@ -208,11 +208,15 @@ class SinkStream(io.TextIOBase):
             flush()
 
     def tell(self):
+        """The file's size once everything queued is written.  The file
+        exists from here on, as an open stream's file does (a rotating
+        sink made with delay creates it only at its next write)."""
         self.flush()
+        fd = os.open(self.name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
         try:
-            return os.stat(self.name).st_size
-        except OSError:
-            return 0
+            return os.fstat(fd).st_size
+        finally:
+            os.close(fd)
 
     def seek(self, offset, whence=0):
         if (offset, whence) != (0, 2):

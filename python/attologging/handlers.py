@@ -83,15 +83,20 @@ class RotatingFileHandler(_StdlibRotatingFileHandler):
     def _open(self):
         """The file: an engine sink when the handler allows it, else the
         Python file the stdlib opens."""
+        return self._open_file(self.mode)
+
+    def _open_file(self, mode):
         # Opened by Python first: failures raise exactly what open() raises,
         # and the stream tells the encoding that 'locale' or None resolve to.
-        stream = _StdlibRotatingFileHandler._open(self)
+        opener = self.__dict__.get('_builtin_open', open)
+        stream = opener(self.baseFilename, mode, encoding=self.encoding,
+                        errors=self.errors)
         if not self._engine_capable(stream):
             return stream
         encoding = stream.encoding
         stream.close()
         ref = _weakref.ref(self)
-        return _runtime.SinkStream(self.baseFilename, self.mode, encoding,
+        return _runtime.SinkStream(self.baseFilename, mode, encoding,
                                    self.errors, lambda: _sink_spec(ref()))
 
     def emit(self, record):
@@ -110,7 +115,10 @@ class RotatingFileHandler(_StdlibRotatingFileHandler):
         """Roll over now: what was logged before the call is in the backup
         when this returns."""
         stream = self.stream
-        if type(stream) is _runtime.SinkStream and self._engine_capable(stream):
+        # Without backups the stdlib only reopens the file, which truncates
+        # it in mode 'w': that path is left to the stdlib's code.
+        if type(stream) is _runtime.SinkStream and self._engine_capable(stream) \
+                and (self.backupCount > 0 or self.mode != 'w'):
             sink, e = stream.sink_id(), _runtime.engine()
             if sink is not None and e is not None:
                 e.roll_over_sink(sink)
@@ -118,12 +126,14 @@ class RotatingFileHandler(_StdlibRotatingFileHandler):
         _StdlibRotatingFileHandler.doRollover(self)
 
     def _reopen(self):
+        """Switch between engine sink and Python file (appending: what
+        mode 'w' truncates is truncated once, when the handler opens)."""
         with logging._io_locked(self):
             stream, self.stream = self.stream, None
             if stream is not None:
                 stream.flush()
                 stream.close()
-            self.stream = self._open()
+            self.stream = self._open_file('a')
 
 
 _ROTATION_METHODS = ('shouldRollover', 'doRollover', 'rotate',
