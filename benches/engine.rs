@@ -18,11 +18,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use attologging_engine::pytime::time_fields;
-use attologging_engine::{
-    pyfmt, Args, Engine, Formatter, FormatterSpec, NullSink, RecordSpec, RecordView, Target, Value,
-};
 use attologging_engine::formatter::RecordCtx;
+use attologging_engine::pytime::time_fields;
+use attologging_engine::{pyfmt, Args, Engine, Formatter, FormatterSpec, NullSink, RecordSpec, RecordView, Target, Value};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const TEMPLATE: &str = "user %s did %d things in %.3f s";

@@ -169,8 +169,7 @@ pub enum CallerMode {
 }
 
 fn is_internal(walk: CallerWalk, filename: &str, internal: &[String]) -> bool {
-    internal.iter().any(|s| s == filename)
-        || (walk == CallerWalk::Modern && filename.contains("importlib") && filename.contains("_bootstrap"))
+    internal.iter().any(|s| s == filename) || (walk == CallerWalk::Modern && filename.contains("importlib") && filename.contains("_bootstrap"))
 }
 
 /// The frame that called the native method (the innermost Python frame),

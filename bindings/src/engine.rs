@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use attologging_engine as eng;
 use eng::pytime::{PyVersion, StartTime};
-use eng::{Args, FileMode, FileSink, FormatterSpec, RotatingFileSink, LogError, OverflowPolicy, OwnedValue, RecordSpec, StreamSink, Style, Target, Value};
+use eng::{
+    Args, FileMode, FileSink, FormatterSpec, LogError, OverflowPolicy, OwnedValue, RecordSpec, RotatingFileSink, StreamSink, Style, Target, Value,
+    WatchedFileSink,
+};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
@@ -97,13 +100,7 @@ impl Engine {
     /// both default to "now" and the newest version.
     #[new]
     #[pyo3(signature = (ring_capacity = 262144, overflow = "block", timeout_ms = None, start = None, version = None))]
-    fn new(
-        ring_capacity: usize,
-        overflow: &str,
-        timeout_ms: Option<u64>,
-        start: Option<&Bound<'_, PyAny>>,
-        version: Option<(u8, u8, u8)>,
-    ) -> PyResult<Self> {
+    fn new(ring_capacity: usize, overflow: &str, timeout_ms: Option<u64>, start: Option<&Bound<'_, PyAny>>, version: Option<(u8, u8, u8)>) -> PyResult<Self> {
         let policy = overflow_policy(overflow, timeout_ms)?;
         let mut b = eng::Engine::builder().ring_capacity(ring_capacity).overflow(policy);
         if let Some((major, minor, micro)) = version {
@@ -140,6 +137,15 @@ impl Engine {
         } else {
             RotatingFileSink::open(&path, mode, max_bytes, backup_count, rotate_empty).map_err(|e| os_error(&path, e))?
         };
+        Ok(self.inner.add_sink(Box::new(sink)).0)
+    }
+
+    /// A sink that reopens `path` whenever the path names another file
+    /// (`WatchedFileHandler`), checked before each batch.
+    #[pyo3(signature = (path, mode, delay = false))]
+    fn add_watched_sink(&self, path: std::path::PathBuf, mode: &str, delay: bool) -> PyResult<u32> {
+        let mode = file_mode(mode)?;
+        let sink = if delay { WatchedFileSink::delayed(&path, mode) } else { WatchedFileSink::open(&path, mode).map_err(|e| os_error(&path, e))? };
         Ok(self.inner.add_sink(Box::new(sink)).0)
     }
 
@@ -191,10 +197,8 @@ impl Engine {
 
     /// A route: the logger name and `(sink, formatter, level, terminator)` targets.
     fn add_route(&self, logger: &str, targets: Vec<(u32, u32, i32, String)>) -> u32 {
-        let targets = targets
-            .into_iter()
-            .map(|(s, f, level, terminator)| Target { sink: eng::SinkId(s), formatter: eng::FormatterId(f), level, terminator })
-            .collect();
+        let targets =
+            targets.into_iter().map(|(s, f, level, terminator)| Target { sink: eng::SinkId(s), formatter: eng::FormatterId(f), level, terminator }).collect();
         self.inner.add_route(logger, targets).0
     }
 
@@ -223,9 +227,10 @@ impl Engine {
         py.detach(|| self.inner.flush());
     }
 
-    /// Flushes, then has one sink start a new file (`doRollover()`).
-    fn roll_over_sink(&self, py: Python<'_>, sink: u32) {
-        py.detach(|| self.inner.roll_over_sink(eng::SinkId(sink)));
+    /// Flushes, then lets one sink start a new file: a rotating sink rolls
+    /// over (`doRollover()`), a watched one reopens if its path changed.
+    fn renew_sink_file(&self, py: Python<'_>, sink: u32) {
+        py.detach(|| self.inner.renew_sink_file(eng::SinkId(sink)));
     }
 
     /// Flushes, then closes one sink.

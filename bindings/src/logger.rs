@@ -148,7 +148,9 @@ fn call<'py>(py: Python<'py>, which: usize, slf: &Bound<'py, PyAny>, args: &[*mu
     // The chain may have changed since the level decision's plan was built;
     // neither `stock` nor the enabled levels depend on it.
     let plan = if plan.get().valid_for_capture(py) { plan } else { plan_for(py, logger, true)? };
-    let Some(route) = &plan.get().native else { return Ok(None) };
+    let Some(route) = &plan.get().native else {
+        return Ok(None);
+    };
     let msg = arg(first);
     if capture(py, route, level, &msg, &args[first + 1..])? {
         Ok(Some(py.None().into_bound(py)))
@@ -160,9 +162,15 @@ fn call<'py>(py: Python<'py>, which: usize, slf: &Bound<'py, PyAny>, args: &[*mu
 /// Captures one record into the ring. `Ok(false)`: this call needs the
 /// compatible route (nothing was enqueued).
 fn capture(py: Python<'_>, route: &NativeRoute, level: i64, msg: &Bound<'_, PyAny>, rest: &[*mut ffi::PyObject]) -> PyResult<bool> {
-    let Ok(msg) = msg.cast_exact::<PyString>() else { return Ok(false) };
-    let Ok(template) = msg.to_str() else { return Ok(false) };
-    let Ok(level) = i32::try_from(level) else { return Ok(false) };
+    let Ok(msg) = msg.cast_exact::<PyString>() else {
+        return Ok(false);
+    };
+    let Ok(template) = msg.to_str() else {
+        return Ok(false);
+    };
+    let Ok(level) = i32::try_from(level) else {
+        return Ok(false);
+    };
     // SAFETY: the caller's argument vector holds these references for the
     // whole call (`Borrowed` takes none of its own); None is immortal.
     let args: Vec<Borrowed<'_, '_, PyAny>>;
@@ -190,8 +198,12 @@ fn capture(py: Python<'_>, route: &NativeRoute, level: i64, msg: &Bound<'_, PyAn
         values.clear();
         // SAFETY: see above.
         args = rest.iter().map(|&p| unsafe { Borrowed::from_ptr(py, p) }).collect();
-        let Ok(r) = hooks.render.bind(py).call1((msg, PyTuple::new(py, &args)?)) else { return Ok(false) };
-        let Ok(r) = r.cast_into_exact::<PyString>() else { return Ok(false) };
+        let Ok(r) = hooks.render.bind(py).call1((msg, PyTuple::new(py, &args)?)) else {
+            return Ok(false);
+        };
+        let Ok(r) = r.cast_into_exact::<PyString>() else {
+            return Ok(false);
+        };
         rendered = r;
         match rendered.to_str() {
             Ok(s) => s,
@@ -205,9 +217,13 @@ fn capture(py: Python<'_>, route: &NativeRoute, level: i64, msg: &Bound<'_, PyAn
         // `_srcfile` is None: the stdlib reports an unknown caller.
         Some(CallerMode::Unknown) => (Some("(unknown file)"), 0, Some("(unknown function)")),
         Some(CallerMode::Walk(walk)) => {
-            let Some(c) = find_caller(py, walk, &route.internal) else { return Ok(false) };
+            let Some(c) = find_caller(py, walk, &route.internal) else {
+                return Ok(false);
+            };
             caller = c;
-            let (Ok(f), Ok(n)) = (caller.filename.to_str(), caller.func.to_str()) else { return Ok(false) };
+            let (Ok(f), Ok(n)) = (caller.filename.to_str(), caller.func.to_str()) else {
+                return Ok(false);
+            };
             (Some(f), caller.lineno, Some(n))
         }
     };
@@ -231,7 +247,9 @@ fn capture(py: Python<'_>, route: &NativeRoute, level: i64, msg: &Bound<'_, PyAn
     let mut held: [Option<Bound<'_, PyAny>>; 3] = [None, None, None];
     for (slot, (wanted, hook, _)) in held.iter_mut().zip(&hooked) {
         if *wanted {
-            let Ok(v) = hook.bind(py).call0() else { return Ok(false) };
+            let Ok(v) = hook.bind(py).call0() else {
+                return Ok(false);
+            };
             *slot = Some(v);
         }
     }
@@ -246,7 +264,9 @@ fn capture(py: Python<'_>, route: &NativeRoute, level: i64, msg: &Bound<'_, PyAn
     }
     let clock_value;
     if let Some(clock) = &route.fake_clock {
-        let Ok(t) = clock.bind(py).call0() else { return Ok(false) };
+        let Ok(t) = clock.bind(py).call0() else {
+            return Ok(false);
+        };
         clock_value = t;
         match exact_value(&clock_value) {
             Ok(Some(Value::Float(f))) if f.is_finite() && !route.clock_ns => fields.push((Field::Created, Value::Float(f))),
@@ -286,7 +306,13 @@ unsafe fn forward(py: Python<'_>, which: usize, slf: *mut ffi::PyObject, args: &
 ///
 /// # Safety
 /// Called by CPython as a `METH_FASTCALL | METH_KEYWORDS` method of LoggerBase.
-unsafe fn entry(which: usize, slf: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: ffi::Py_ssize_t, kwnames: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe fn entry(
+    which: usize,
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     let py = Python::assume_attached();
     let positional: &[*mut ffi::PyObject] = if nargs > 0 { std::slice::from_raw_parts(args, nargs as usize) } else { &[] };
     let has_kw = !kwnames.is_null() && ffi::PyTuple_GET_SIZE(kwnames) > 0;

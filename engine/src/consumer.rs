@@ -103,13 +103,7 @@ struct Consumer {
 
 /// The consumer thread's body.
 pub(crate) fn run(shared: Arc<Shared>, parker: Parker) {
-    let mut c = Consumer {
-        dispatch: Dispatch::new(shared.clone()),
-        shared,
-        rings: Vec::new(),
-        watermark: i64::MIN,
-        heap: BinaryHeap::new(),
-    };
+    let mut c = Consumer { dispatch: Dispatch::new(shared.clone()), shared, rings: Vec::new(), watermark: i64::MIN, heap: BinaryHeap::new() };
     let mut idle = 0u32;
     loop {
         let moved = c.pass(false);
@@ -200,14 +194,14 @@ impl Consumer {
     }
 
     /// Serves pending flush requests: writes every record stamped before the
-    /// newest request, then rolls over and closes the sinks the requests named.
+    /// newest request, then renews the files of and closes the sinks the requests named.
     fn serve_flush(&mut self) {
-        let (target, until, roll_over, close) = {
+        let (target, until, renew_file, close) = {
             let mut st = self.shared.flush_state();
             if st.requested == st.done {
                 return;
             }
-            (st.requested, st.until_ns, std::mem::take(&mut st.roll_over), std::mem::take(&mut st.close))
+            (st.requested, st.until_ns, std::mem::take(&mut st.renew_file), std::mem::take(&mut st.close))
         };
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
@@ -219,8 +213,8 @@ impl Consumer {
         }
         self.dispatch.write_all();
         self.dispatch.flush_sinks();
-        for id in roll_over {
-            self.dispatch.roll_over(id);
+        for id in renew_file {
+            self.dispatch.renew_file(id);
         }
         for id in close {
             self.dispatch.close(id);

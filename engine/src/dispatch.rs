@@ -170,7 +170,9 @@ impl Dispatch {
             if view.level < t.level {
                 continue;
             }
-            let Some(Some(slot)) = self.sinks.get_mut(t.sink.0 as usize) else { continue };
+            let Some(Some(slot)) = self.sinks.get_mut(t.sink.0 as usize) else {
+                continue;
+            };
             if route.targets.len() == 1 {
                 // The common case: render straight into the sink's batch.
                 if let Err(e) = render(&mut self.formatters, t.formatter, &ctx, &mut slot.batch) {
@@ -265,12 +267,12 @@ impl Dispatch {
         }
     }
 
-    /// Writes one sink's pending batch, then starts its new file.
-    pub fn roll_over(&mut self, id: SinkId) {
+    /// Writes one sink's pending batch, then lets it start a new file.
+    pub fn renew_file(&mut self, id: SinkId) {
         self.refresh();
         if let Some(Some(slot)) = self.sinks.get_mut(id.0 as usize) {
             slot.write();
-            if let Err(e) = slot.sink.roll_over_now() {
+            if let Err(e) = slot.sink.renew_file() {
                 slot.error(e);
             }
         }

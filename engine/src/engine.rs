@@ -177,8 +177,8 @@ pub(crate) struct FlushState {
     pub until_ns: i64,
     /// Sinks to close once the pending requests are served.
     pub close: Vec<SinkId>,
-    /// Sinks to roll over (start a new file) once they are served.
-    pub roll_over: Vec<SinkId>,
+    /// Sinks whose files to renew ([`Sink::renew_file`]) once they are served.
+    pub renew_file: Vec<SinkId>,
     pub consumer_exited: bool,
 }
 
@@ -401,11 +401,12 @@ impl Engine {
         self.flush_then(|st| st.close.push(id));
     }
 
-    /// Flushes, then has the sink start a new file
-    /// ([`Sink::roll_over_now`]): records logged before the call are in the
-    /// old file, records logged after it in the new one.
-    pub fn roll_over_sink(&self, id: SinkId) {
-        self.flush_then(|st| st.roll_over.push(id));
+    /// Flushes, then lets the sink start a new file ([`Sink::renew_file`]:
+    /// a rotating sink rolls over, a watched one reopens if its path changed):
+    /// records logged before the call are in the old file, records logged
+    /// after it in the new one.
+    pub fn renew_sink_file(&self, id: SinkId) {
+        self.flush_then(|st| st.renew_file.push(id));
     }
 
     fn flush_then(&self, request: impl FnOnce(&mut FlushState)) {
@@ -430,10 +431,7 @@ impl Engine {
 
     /// Engine-wide counters.
     pub fn counts(&self) -> EngineCounts {
-        EngineCounts {
-            dropped: self.shared.dropped.load(Ordering::Relaxed),
-            format_errors: self.shared.format_errors.load(Ordering::Relaxed),
-        }
+        EngineCounts { dropped: self.shared.dropped.load(Ordering::Relaxed), format_errors: self.shared.format_errors.load(Ordering::Relaxed) }
     }
 
     /// Writes everything enqueued so far, closes every sink and stops the

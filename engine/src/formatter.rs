@@ -249,10 +249,10 @@ impl Formatter {
         let start = out.len();
         state.asctime.clear();
         if self.uses_time {
-            state.time.format(&rec.time, &mut state.asctime).map_err(|e| pyfmt::FormatError {
-                kind: "ValueError",
-                message: format!("formatTime failed: {e:?}"),
-            })?;
+            state
+                .time
+                .format(&rec.time, &mut state.asctime)
+                .map_err(|e| pyfmt::FormatError { kind: "ValueError", message: format!("formatTime failed: {e:?}") })?;
         }
         // The time formatter appends valid UTF-8 (strftime output and digits).
         let asctime = std::str::from_utf8(&state.asctime).unwrap_or("");
@@ -326,10 +326,7 @@ impl Formatter {
             None => {
                 let mut key = Vec::new();
                 pyfmt::repr_value(&Value::Str(k), &mut key);
-                Err(pyfmt::FormatError {
-                    kind: "ValueError",
-                    message: format!("Formatting field not found in record: {}", String::from_utf8_lossy(&key)),
-                })
+                Err(pyfmt::FormatError { kind: "ValueError", message: format!("Formatting field not found in record: {}", String::from_utf8_lossy(&key)) })
             }
         }
     }

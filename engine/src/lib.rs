@@ -13,11 +13,9 @@ pub mod sink;
 pub mod value;
 mod wake;
 
-pub use crate::engine::{
-    Engine, EngineBuilder, EngineConfig, EngineCounts, FormatterId, Route, RouteId, SinkCounts, SinkId, Target,
-};
+pub use crate::engine::{Engine, EngineBuilder, EngineConfig, EngineCounts, FormatterId, Route, RouteId, SinkCounts, SinkId, Target};
 pub use crate::formatter::{CompileError, Formatter, FormatterSpec, Needs, Style};
 pub use crate::record::{Field, RecordError, RecordSpec, RecordView};
 pub use crate::ring::{LogError, Logged, OverflowPolicy};
-pub use crate::sink::{FileMode, FileSink, NullSink, RotatingFileSink, Sink, StreamSink};
+pub use crate::sink::{FileMode, FileSink, NullSink, RotatingFileSink, Sink, StreamSink, WatchedFileSink};
 pub use crate::value::{Args, OwnedValue, Value};

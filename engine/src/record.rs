@@ -398,18 +398,7 @@ impl<'a> RecordView<'a> {
         if r.pos != b.len() {
             return Err(RecordError::Malformed);
         }
-        Ok(RecordView {
-            ts_ns,
-            seq,
-            route,
-            level,
-            template,
-            mapping,
-            n_args,
-            n_fields,
-            args: &b[args_start..fields_start],
-            fields: &b[fields_start..],
-        })
+        Ok(RecordView { ts_ns, seq, route, level, template, mapping, n_args, n_fields, args: &b[args_start..fields_start], fields: &b[fields_start..] })
     }
 
     /// Whether the args are a mapping (`msg % {...}`).

@@ -212,10 +212,7 @@ fn local_ring<'l>(local: &'l mut Vec<LocalRing>, cfg: &ProducerConfig<'_>) -> &'
     // Rings of engines that are gone (their consumer dropped) are released here.
     local.retain(|r| !r.producer.is_abandoned());
     let (producer, consumer) = RingBuffer::<u8>::new(cfg.capacity);
-    let shared = Arc::new(RingShared {
-        id: cfg.registry.next_id.fetch_add(1, Ordering::Relaxed),
-        busy: CachePadded::new(AtomicI64::new(IDLE)),
-    });
+    let shared = Arc::new(RingShared { id: cfg.registry.next_id.fetch_add(1, Ordering::Relaxed), busy: CachePadded::new(AtomicI64::new(IDLE)) });
     cfg.registry.register(ConsumerRing { consumer, shared: shared.clone() });
     local.push(LocalRing { engine_id: cfg.engine_id, producer, shared, seq: 0 });
     local.last_mut().expect("just pushed")
@@ -254,13 +251,7 @@ fn reserve(cfg: &ProducerConfig<'_>, p: &mut Producer<u8>, len: usize, may_wait:
 
 /// A record larger than the ring travels on the heap; the ring carries a frame
 /// that owns it, so it keeps its place in the thread's order.
-fn produce_boxed(
-    cfg: &ProducerConfig<'_>,
-    ring: &mut LocalRing,
-    spec: &RecordSpec<'_, '_>,
-    len: usize,
-    may_wait: bool,
-) -> Result<Logged, LogError> {
+fn produce_boxed(cfg: &ProducerConfig<'_>, ring: &mut LocalRing, spec: &RecordSpec<'_, '_>, len: usize, may_wait: bool) -> Result<Logged, LogError> {
     if !reserve(cfg, &mut ring.producer, BOXED_FRAME_LEN, may_wait)? {
         return Ok(Logged::Dropped);
     }

@@ -5,9 +5,7 @@ use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use attologging_engine::{
-    Args, Engine, FileMode, FileSink, FormatterSpec, OverflowPolicy, RecordSpec, RouteId, Sink, SinkId, Target, Value,
-};
+use attologging_engine::{Args, Engine, FileMode, FileSink, FormatterSpec, OverflowPolicy, RecordSpec, RouteId, Sink, SinkId, Target, Value};
 
 /// A sink that hands every batch to a closure (run on the consumer thread).
 struct FnSink<F: FnMut(&[u8]) -> io::Result<()> + Send>(F);

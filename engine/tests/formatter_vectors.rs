@@ -40,9 +40,6 @@ use common::{decode_value, text, unhex};
 
 const TZ: &str = "Europe/Berlin";
 
-
-
-
 /// A str token or `N`.
 fn decode_opt_str(tok: &str) -> Option<String> {
     match decode_value(tok) {
@@ -250,13 +247,7 @@ fn show_expected(expected: &str) -> String {
 }
 
 /// Runs one record through one formatter the way `Dispatch::record` does.
-fn run(
-    rec: &Rec,
-    f: &Formatter,
-    state: &mut FormatterState,
-    version: PyVersion,
-    level_names: &HashMap<i32, String>,
-) -> Got {
+fn run(rec: &Rec, f: &Formatter, state: &mut FormatterState, version: PyVersion, level_names: &HashMap<i32, String>) -> Got {
     let owned_args;
     let owned_map;
     let args = match &rec.args {

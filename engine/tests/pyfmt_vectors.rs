@@ -4,16 +4,12 @@
 //! the file has one, the same message).
 
 use attologging_engine::pyfmt::{
-    ascii_value, format_builtin, format_printf, format_value, interpolate, parse_format_spec, parse_printf_spec_at,
-    repr_value, str_value, FormatError,
+    ascii_value, format_builtin, format_printf, format_value, interpolate, parse_format_spec, parse_printf_spec_at, repr_value, str_value, FormatError,
 };
 use attologging_engine::value::{Args, OwnedValue as Owned, Value};
 
 mod common;
 use common::{decode_value, text, unhex};
-
-
-
 
 enum OwnedArgs {
     Positional(Vec<Owned>),
@@ -158,12 +154,7 @@ fn pyfmt_vectors_match_cpython() {
         total += 1;
         let (input, got) = run_case(&fields[..fields.len() - 1]);
         if !matches(expected, &got) {
-            failures.push(format!(
-                "line {}: {input}\n    expected: {}\n    got:      {}",
-                lineno + 1,
-                show_expected(expected),
-                show_got(&got)
-            ));
+            failures.push(format!("line {}: {input}\n    expected: {}\n    got:      {}", lineno + 1, show_expected(expected), show_got(&got)));
         }
     }
     assert!(total > 10_000, "only {total} cases in {path}");

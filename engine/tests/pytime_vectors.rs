@@ -73,12 +73,7 @@ fn cpython_time_vectors() {
         match p[0] {
             "" | "#" => {}
             "C" => {
-                let cfg = Config {
-                    utc: p[2] == "1",
-                    datefmt: hex_str(p[3]),
-                    dtf: hex_str(p[4]).expect("default_time_format"),
-                    dmf: hex_str(p[5]),
-                };
+                let cfg = Config { utc: p[2] == "1", datefmt: hex_str(p[3]), dtf: hex_str(p[4]).expect("default_time_format"), dmf: hex_str(p[5]) };
                 configs.insert(p[1].parse().unwrap(), cfg);
             }
             "V" => {
@@ -97,9 +92,8 @@ fn cpython_time_vectors() {
                 let got = time_fields(ts, start, version);
                 total += 1;
                 *counts.entry((format!("{version}"), "F")).or_default() += 1;
-                let same = got.created.to_bits() == want.0.to_bits()
-                    && got.msecs.to_bits() == want.1.to_bits()
-                    && got.relative_created.to_bits() == want.2.to_bits();
+                let same =
+                    got.created.to_bits() == want.0.to_bits() && got.msecs.to_bits() == want.1.to_bits() && got.relative_created.to_bits() == want.2.to_bits();
                 if !same {
                     mismatches.push(format!(
                         "line {lineno}: {version} fields ts={ts} start={start}: want created={:?} msecs={:?} rel={:?}, got {:?}",

@@ -153,7 +153,7 @@ def _caller_mode():
 
 def _target(engine, h, types, lists, needs):
     cls = type(h)
-    if cls is not L.FileHandler and not _engine_rotating(h, cls):
+    if cls is not L.FileHandler and not _engine_file(h, cls):
         return None
     types.append(cls)
     if _overrides(h, _HANDLER_METHODS):
@@ -177,11 +177,12 @@ def _target(engine, h, types, lists, needs):
     return (sink, formatter, level, terminator)
 
 
-def _engine_rotating(h, cls):
-    """A RotatingFileHandler whose file is an engine sink (it rotates on
-    the consumer), and stays one?"""
+def _engine_file(h, cls):
+    """A handler of attologging.handlers whose file is an engine sink that
+    applies its policy (rotation, watching) on the consumer, and stays one?"""
     handlers = sys.modules.get(L.__name__ + '.handlers')
-    return (handlers is not None and cls is handlers.RotatingFileHandler
+    return (handlers is not None and isinstance(h, handlers._EngineFile)
+            and cls is cls._ENGINE_CLASS
             and h._engine_io and h._engine_capable(h.stream))
 
 

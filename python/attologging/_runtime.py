@@ -138,10 +138,12 @@ class SinkStream(io.TextIOBase):
     ``name``, ``mode``, ``encoding`` and ``errors`` are the file's, as on
     the stream ``open()`` would give; ``flush()`` returns once everything
     queued is written; ``tell()`` (and ``seek(0, 2)``) drain, then give the
-    file's size.  *spec* is called for the sink's settings (a tuple of
-    ``add_rotating_sink``'s arguments after path and mode) whenever the
-    sink is used: when they change, or in a forked child, the sink is
-    re-created (the file is reopened for append).  Once the engine has
+    file's size.  *spec* is called for the sink's settings whenever the
+    sink is used: the name of the engine method that makes it
+    (``'add_rotating_sink'``) and that method's arguments after path and
+    mode, or None to keep the current sink.  When they change, or in a
+    forked child, the sink is re-created (the file is reopened for
+    append).  Once the engine has
     stopped (interpreter exit), writes append to the file synchronously.
     """
 
@@ -161,8 +163,11 @@ class SinkStream(io.TextIOBase):
     def sink_id(self):
         """This stream's sink in the current engine, or None after exit."""
         state, spec = self._state, self._spec()
-        if state is not None and state[0] == _epoch and state[2] == spec:
+        if state is not None and state[0] == _epoch and (
+                spec is None or state[2] == spec):
             return state[1]
+        if spec is None:
+            spec = state[2]
         if self.closed:
             return None
         e = engine()
@@ -173,7 +178,7 @@ class SinkStream(io.TextIOBase):
             mode = 'a'   # 'w' truncates the first time only
             if state[0] == _epoch:
                 self._close_sink(e, state[1])
-        sink = e.add_rotating_sink(self.name, mode, *spec)
+        sink = getattr(e, spec[0])(self.name, mode, *spec[1:])
         self._state = (_epoch, sink, spec)
         return sink
 

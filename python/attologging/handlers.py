@@ -22,6 +22,7 @@ and the file's inode, so they write synchronously through that stream
 import codecs as _codecs
 import functools as _functools
 import math as _math
+import os as _os
 import weakref as _weakref
 
 from . import _runtime, _stdlib
@@ -29,10 +30,16 @@ from . import _runtime, _stdlib
 _stdlib.run('handlers', globals())
 del _stdlib
 
-TimedRotatingFileHandler._engine_io = False
+# The stdlib's rotating and watching logic (and third-party subclasses of
+# it) reads the Python stream's position and the file's inode, which must
+# see every record written: synchronous writes through that stream.  The
+# RotatingFileHandler and WatchedFileHandler below move that logic to the
+# engine instead.
+BaseRotatingHandler._engine_io = False
 WatchedFileHandler._engine_io = False
 
 _StdlibRotatingFileHandler = RotatingFileHandler
+_StdlibWatchedFileHandler = WatchedFileHandler
 
 # The stdlib's shouldRollover() leaves an empty file alone from 3.13 (and
 # 3.12.6): that version reads the position into a local ``pos`` first.
@@ -43,26 +50,22 @@ _UTF8_SAFE_ERRORS = (None, 'strict', 'replace', 'ignore', 'backslashreplace',
                      'xmlcharrefreplace', 'namereplace')
 
 
-class RotatingFileHandler(_StdlibRotatingFileHandler):
-    """Size-based rotation, as ``logging.handlers.RotatingFileHandler``.
+class _EngineFile(object):
+    """What a file handler needs for its file to be an engine sink
+    (``_runtime.SinkStream``) that applies the handler's policy -- rotation,
+    watching -- on the consumer thread, and to fall back to the stdlib's
+    own code, writing synchronously through a Python file, whenever its
+    settings need Python: a hook set, a method overridden by a subclass, an
+    encoding or mode the engine does not write.  The choice is re-made at
+    each record that reaches ``emit()`` (records on the native route imply
+    the engine sink is still right: any change rebuilds their plan).
 
-    When the file can be an engine sink -- UTF-8 text, mode 'a' (or 'w'
-    without rotation), no ``namer``/``rotator``, and a class that keeps
-    the rotation methods -- ``stream`` is an ``_runtime.SinkStream``: the
-    consumer thread writes the file and rolls it over before any record
-    that would take it to ``maxBytes``, where the stdlib would.  Otherwise
-    the stdlib's own logic runs in the calling thread, writing
-    synchronously through a Python file.
+    A subclass names the methods whose stock version the engine sink
+    reproduces (``_ENGINE_METHODS``) and gives the sink's settings
+    (``_sink_spec()``: engine method name and arguments, or None).
     """
 
-    def __init__(self, filename, mode='a', maxBytes=0, backupCount=0,
-                 encoding=None, delay=False, errors=None):
-        # The limits are the sink's settings: known before the file opens.
-        self.maxBytes, self.backupCount = maxBytes, backupCount
-        _StdlibRotatingFileHandler.__init__(
-            self, filename, mode=mode, maxBytes=maxBytes,
-            backupCount=backupCount, encoding=encoding, delay=delay,
-            errors=errors)
+    _ENGINE_METHODS = ('_open', 'emit')
 
     @property
     def _engine_io(self):
@@ -70,11 +73,10 @@ class RotatingFileHandler(_StdlibRotatingFileHandler):
 
     def _engine_capable(self, stream):
         """Can *stream*'s file be (or stay) an engine sink?"""
-        cls = type(self)
-        return (self.namer is None and self.rotator is None
-                and all(getattr(cls, n) is getattr(RotatingFileHandler, n)
-                        for n in _ROTATION_METHODS)
-                and _sink_limits(self) is not None
+        cls, stock = type(self), self._ENGINE_CLASS
+        return (all(getattr(cls, n) is getattr(stock, n)
+                    for n in self._ENGINE_METHODS)
+                and self._sink_spec() is not None
                 and self.mode in ('a', 'w')
                 and self.errors in _UTF8_SAFE_ERRORS
                 and _is_utf8(getattr(stream, 'encoding', None))
@@ -97,33 +99,29 @@ class RotatingFileHandler(_StdlibRotatingFileHandler):
         stream.close()
         ref = _weakref.ref(self)
         return _runtime.SinkStream(self.baseFilename, mode, encoding,
-                                   self.errors, lambda: _sink_spec(ref()))
+                                   self.errors, lambda: _spec_of(ref))
 
-    def emit(self, record):
-        """Write *record*; rotation is the consumer's (engine sink) or the
-        stdlib's (Python file), whichever the handler's settings allow."""
+    def _engine_emit(self, record):
+        """Write *record* through the engine sink and return True, or
+        return False if the stdlib's code must handle it."""
         stream = self.stream
         if stream is not None and (type(stream) is _runtime.SinkStream) \
                 != self._engine_capable(stream):
-            self._reopen()   # namer or rotator set, limits or engine changed
-        if self._engine_io:
-            logging.FileHandler.emit(self, record)
-        else:
-            _StdlibRotatingFileHandler.emit(self, record)
+            self._reopen()   # a hook was set, settings or the engine changed
+        if not self._engine_io:
+            return False
+        logging.FileHandler.emit(self, record)
+        return True
 
-    def doRollover(self):
-        """Roll over now: what was logged before the call is in the backup
-        when this returns."""
+    def _renew_engine_file(self):
+        """Have the engine sink renew its file now; False if there is none."""
         stream = self.stream
-        # Without backups the stdlib only reopens the file, which truncates
-        # it in mode 'w': that path is left to the stdlib's code.
-        if type(stream) is _runtime.SinkStream and self._engine_capable(stream) \
-                and (self.backupCount > 0 or self.mode != 'w'):
+        if type(stream) is _runtime.SinkStream and self._engine_capable(stream):
             sink, e = stream.sink_id(), _runtime.engine()
             if sink is not None and e is not None:
-                e.roll_over_sink(sink)
-                return
-        _StdlibRotatingFileHandler.doRollover(self)
+                e.renew_sink_file(sink)
+                return True
+        return False
 
     def _reopen(self):
         """Switch between engine sink and Python file (appending: what
@@ -136,8 +134,96 @@ class RotatingFileHandler(_StdlibRotatingFileHandler):
             self.stream = self._open_file('a')
 
 
-_ROTATION_METHODS = ('shouldRollover', 'doRollover', 'rotate',
-                     'rotation_filename', '_open', 'emit')
+def _spec_of(ref):
+    handler = ref()
+    return handler._sink_spec() if handler is not None else None
+
+
+class RotatingFileHandler(_EngineFile, _StdlibRotatingFileHandler):
+    """Size-based rotation, as ``logging.handlers.RotatingFileHandler``.
+
+    With no ``namer``/``rotator`` and a class that keeps the rotation
+    methods, the consumer thread writes the file and rolls it over before
+    any record that would take it to ``maxBytes``, where the stdlib would
+    (see ``_EngineFile`` for when the stdlib's code runs instead).
+    """
+
+    _ENGINE_METHODS = ('shouldRollover', 'doRollover', 'rotate',
+                       'rotation_filename', '_open', 'emit')
+
+    def __init__(self, filename, mode='a', maxBytes=0, backupCount=0,
+                 encoding=None, delay=False, errors=None):
+        # The limits are the sink's settings: known before the file opens.
+        self.maxBytes, self.backupCount = maxBytes, backupCount
+        _StdlibRotatingFileHandler.__init__(
+            self, filename, mode=mode, maxBytes=maxBytes,
+            backupCount=backupCount, encoding=encoding, delay=delay,
+            errors=errors)
+
+    def _sink_spec(self):
+        if self.namer is not None or self.rotator is not None:
+            return None
+        limits = _sink_limits(self)
+        if limits is None:
+            return None
+        return ('add_rotating_sink',) + limits + (_ROTATE_EMPTY,
+                                                  bool(self.delay))
+
+    def emit(self, record):
+        """Write *record*; rotation is the consumer's (engine sink) or the
+        stdlib's (Python file), whichever the handler's settings allow."""
+        if not self._engine_emit(record):
+            _StdlibRotatingFileHandler.emit(self, record)
+
+    def doRollover(self):
+        """Roll over now: what was logged before the call is in the backup
+        when this returns."""
+        # Without backups the stdlib only reopens the file, which truncates
+        # it in mode 'w': that path is left to the stdlib's code.
+        if self.backupCount > 0 or self.mode != 'w':
+            if self._renew_engine_file():
+                return
+        _StdlibRotatingFileHandler.doRollover(self)
+
+
+class WatchedFileHandler(_EngineFile, _StdlibWatchedFileHandler):
+    """Reopens the file when its path comes to name another file (after
+    logrotate renamed or deleted it), as ``logging.handlers.
+    WatchedFileHandler``.  With an engine sink the consumer checks the
+    path's device and inode before each batch it writes."""
+
+    _ENGINE_METHODS = ('reopenIfNeeded', '_statstream', '_open', 'emit')
+
+    def _sink_spec(self):
+        return ('add_watched_sink', bool(self.delay))
+
+    def _statstream(self):
+        if self._engine_io:
+            try:
+                st = _os.stat(self.baseFilename)
+            except OSError:
+                self.dev, self.ino = -1, -1
+            else:
+                self.dev, self.ino = st.st_dev, st.st_ino
+        else:
+            _StdlibWatchedFileHandler._statstream(self)
+
+    def reopenIfNeeded(self):
+        """Reopen the file now if its path names another file."""
+        if self._renew_engine_file():
+            self._statstream()
+        else:
+            _StdlibWatchedFileHandler.reopenIfNeeded(self)
+
+    def emit(self, record):
+        """Write *record*; the consumer (engine sink) or this call (Python
+        file) reopens the file first if its path changed."""
+        if not self._engine_emit(record):
+            _StdlibWatchedFileHandler.emit(self, record)
+
+
+RotatingFileHandler._ENGINE_CLASS = RotatingFileHandler
+WatchedFileHandler._ENGINE_CLASS = WatchedFileHandler
 
 
 def _sink_limits(handler):
@@ -150,12 +236,6 @@ def _sink_limits(handler):
         return None
     return (min(max(max_bytes, 0), 2**63 - 1), min(max(backups, 0), 2**32 - 1))
 
-
-def _sink_spec(handler):
-    """The rotating sink's settings, read from the handler on each use."""
-    limits = _sink_limits(handler) if handler is not None else None
-    delay = bool(handler.delay) if handler is not None else False
-    return (limits or (0, 0)) + (_ROTATE_EMPTY, delay)
 
 
 @_functools.lru_cache(maxsize=None)

@@ -22,20 +22,8 @@ struct ArgState<'x, 'a> {
 impl<'x, 'a> ArgState<'x, 'a> {
     fn new(args: Args<'a, 'x>) -> Self {
         match args {
-            Args::Positional(values) => ArgState {
-                tuple: values,
-                object: None,
-                arglen: values.len() as isize,
-                argidx: 0,
-                dict: None,
-            },
-            Args::Mapping(entries) => ArgState {
-                tuple: &[],
-                object: Some(Arg::Map(entries)),
-                arglen: -1,
-                argidx: -2,
-                dict: Some(entries),
-            },
+            Args::Positional(values) => ArgState { tuple: values, object: None, arglen: values.len() as isize, argidx: 0, dict: None },
+            Args::Mapping(entries) => ArgState { tuple: &[], object: Some(Arg::Map(entries)), arglen: -1, argidx: -2, dict: Some(entries) },
         }
     }
 

@@ -184,10 +184,7 @@ pub(crate) fn char_at(t: &[u8], pos: usize) -> char {
 /// characters (code points) from the start of the template.
 pub(crate) fn unsupported_char(c: char, index: usize) -> FormatError {
     let shown = if (31..=126).contains(&(c as u32)) { c } else { '?' };
-    FormatError::value_error(format!(
-        "unsupported format character '{}' (0x{:x}) at index {}",
-        shown, c as u32, index
-    ))
+    FormatError::value_error(format!("unsupported format character '{}' (0x{:x}) at index {}", shown, c as u32, index))
 }
 
 /// Number of UTF-8 characters in `b`.
@@ -369,11 +366,7 @@ fn finish(spec: &PrintfSpec, numeric: bool, out: &mut Vec<u8>, start: usize) -> 
         (false, _) => char_count(&out[start..]),
     };
     let wide = spec.width.map_or(false, |w| w > len);
-    let done = if numeric {
-        !wide && !(spec.plus || spec.space)
-    } else {
-        !wide && spec.precision.map_or(true, |p| p >= len)
-    };
+    let done = if numeric { !wide && !(spec.plus || spec.space) } else { !wide && spec.precision.map_or(true, |p| p >= len) };
     if done {
         return Ok(());
     }

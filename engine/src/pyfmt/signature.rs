@@ -61,7 +61,9 @@ pub fn accepts(conv: u8, v: &Value<'_>) -> bool {
             _ => false,
         },
         b'x' | b'X' | b'o' => matches!(v, Value::Int(_) | Value::BigInt(_) | Value::Bool(_)),
-        b'e' | b'E' | b'f' | b'F' | b'g' | b'G' => matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(_)),
+        b'e' | b'E' | b'f' | b'F' | b'g' | b'G' => {
+            matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(_))
+        }
         b'c' => match v {
             Value::Int(i) => (0..=0x10FFFF).contains(i),
             Value::Bool(_) => true,

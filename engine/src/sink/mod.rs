@@ -12,10 +12,12 @@ mod fd;
 mod file;
 mod rotating;
 mod stream;
+mod watched;
 
 pub use file::{FileMode, FileSink};
 pub use rotating::RotatingFileSink;
 pub use stream::StreamSink;
+pub use watched::WatchedFileSink;
 
 /// A destination for formatted records (one per `Handler`).
 pub trait Sink: Send {
@@ -35,9 +37,10 @@ pub trait Sink: Send {
         self.write_batch(batch)
     }
 
-    /// Starts a new file now (`handler.doRollover()`); a no-op for sinks
-    /// that do not rotate.
-    fn roll_over_now(&mut self) -> io::Result<()> {
+    /// Starts a new file now if the sink's policy says so: a rotating sink
+    /// rolls over (`doRollover()`), a watched one reopens if its path names
+    /// another file (`reopenIfNeeded()`). A no-op for other sinks.
+    fn renew_file(&mut self) -> io::Result<()> {
         Ok(())
     }
 

@@ -170,7 +170,7 @@ impl Sink for RotatingFileSink {
         write_all(self.ensure_open()?.as_raw_fd(), &batch[written..])
     }
 
-    fn roll_over_now(&mut self) -> io::Result<()> {
+    fn renew_file(&mut self) -> io::Result<()> {
         self.roll_over()?;
         if !self.delay {
             self.ensure_open()?;
@@ -280,18 +280,18 @@ mod tests {
     }
 
     #[test]
-    fn roll_over_now_then_reopen_on_write() {
+    fn renew_file_rolls_over_then_reopens() {
         let d = dir("now");
         let p = d.join("a.log");
         let mut s = RotatingFileSink::open(&p, FileMode::Append, 1000, 3, false).unwrap();
         s.write_batch(b"one\n").unwrap();
-        s.roll_over_now().unwrap();
+        s.renew_file().unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"");
         s.write_batch(b"two\n").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two\n");
         assert_eq!(fs::read(d.join("a.log.1")).unwrap(), b"one\n");
         let mut delayed = RotatingFileSink::delayed(&p, FileMode::Append, 1000, 3, false);
-        delayed.roll_over_now().unwrap();
+        delayed.renew_file().unwrap();
         assert!(!p.exists(), "a delayed sink opens the new file at the next write");
         delayed.write_batch(b"three\n").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"three\n");
@@ -304,5 +304,4 @@ mod tests {
         s.write_records(&b, &e).unwrap();
         assert_eq!(s.rollovers(), 0);
     }
-
 }

@@ -1,5 +1,6 @@
-"""RotatingFileHandler: attologging's (rotation decided on the engine's
-consumer thread) against the stdlib's, byte for byte.
+"""RotatingFileHandler and WatchedFileHandler: attologging's (rotation
+and reopening decided on the engine's consumer thread) against the
+stdlib's, byte for byte.
 
 Each case runs the same sequence -- records of generated lengths, direct
 doRollover() calls, limits changed mid-way, a namer set mid-way -- through
@@ -180,3 +181,74 @@ def test_subclass_rotate_hook_runs(tmp_path):
     finally:
         handler.close()
     assert calls == [('a.log', 'a.log.1')] * 2
+
+
+def _run_watched(mod, directory, steps, delay):
+    path = os.path.join(directory, 'w.log')
+    handler = mod.handlers.WatchedFileHandler(path, encoding='utf-8',
+                                              delay=delay)
+    handler.setFormatter(mod.Formatter(FMT))
+    logger = mod.getLogger('watched')
+    logger.propagate = False
+    logger.addHandler(handler)
+    rotated = 0
+    try:
+        for step in steps:
+            # Another process (logrotate) acts on the file: what was logged
+            # before is on disk by then (handler.flush(), as the program
+            # would have to for attologging's asynchronous writes).
+            if step == 'log':
+                logger.warning('line %d', rotated)
+            elif step == 'rename':
+                handler.flush()
+                rotated += 1
+                if os.path.exists(path):
+                    os.rename(path, '%s.%d' % (path, rotated))
+            elif step == 'delete':
+                handler.flush()
+                if os.path.exists(path):
+                    os.remove(path)
+            elif step == 'reopen':
+                handler.reopenIfNeeded()
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    return _files(directory)
+
+
+WATCHED = [(seed, delay) for seed in range(24) for delay in (False, True)]
+
+
+@pytest.mark.parametrize('seed,delay', WATCHED)
+def test_watched_matches_stdlib(tmp_path, seed, delay):
+    rng = random.Random(seed)
+    steps = [rng.choice(['log', 'log', 'log', 'rename', 'delete', 'reopen'])
+             for _ in range(rng.randrange(4, 25))]
+    std_dir, atto_dir = tmp_path / 'std', tmp_path / 'atto'
+    std_dir.mkdir()
+    atto_dir.mkdir()
+    expected = _run_watched(logging, str(std_dir), steps, delay)
+    got = _run_watched(attologging, str(atto_dir), steps, delay)
+    assert got == expected
+
+
+def test_watched_native_route_follows_logrotate(tmp_path):
+    path = str(tmp_path / 'w.log')
+    handler = attologging.handlers.WatchedFileHandler(path, encoding='utf-8')
+    logger = attologging.getLogger('watched.native')
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        assert logger._plan().is_native
+        logger.warning('before')
+        handler.flush()
+        os.rename(path, path + '.1')
+        logger.warning('after')
+        handler.flush()
+        os.remove(path)
+        logger.warning('recreated')
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    assert _files(str(tmp_path)) == {'w.log': b'recreated\n',
+                                     'w.log.1': b'before\n'}
