@@ -42,11 +42,13 @@ def _import(name, globals=None, locals=None, fromlist=(), level=0):
         except ModuleNotFoundError as exc:
             if exc.name is None or not exc.name.startswith(_PACKAGE):
                 raise
-            # Name the module the configuration asked for, as the stdlib
-            # would: "No module named 'logging.nosuch'".
+            # Name the modules the configuration named, as the stdlib
+            # would: "No module named 'logging.nosuch'", "...; 'logging.
+            # handlers' is not a package".
             missing = 'logging' + exc.name[len(_PACKAGE):]
-            raise ModuleNotFoundError('No module named %r' % missing,
-                                      name=missing) from None
+            text = str(exc).replace("'%s." % _PACKAGE, "'logging.").replace(
+                "'%s'" % _PACKAGE, "'logging'")
+            raise ModuleNotFoundError(text, name=missing) from None
     return builtins.__import__(name, globals, locals, fromlist, level)
 
 
