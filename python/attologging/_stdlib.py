@@ -48,7 +48,14 @@ def _import(name, globals=None, locals=None, fromlist=(), level=0):
             missing = 'logging' + exc.name[len(_PACKAGE):]
             text = str(exc).replace("'%s." % _PACKAGE, "'logging.").replace(
                 "'%s'" % _PACKAGE, "'logging'")
-            raise ModuleNotFoundError(text, name=missing) from None
+            suppress = exc.__suppress_context__
+        # Raised out here, so that its context is what the caller was
+        # handling (as for the stdlib's own import), not the renamed error;
+        # the import system suppresses that context for some messages.
+        renamed = ModuleNotFoundError(text, name=missing)
+        if suppress:
+            raise renamed from None
+        raise renamed
     return builtins.__import__(name, globals, locals, fromlist, level)
 
 
