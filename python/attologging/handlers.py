@@ -27,6 +27,8 @@ import weakref as _weakref
 
 from . import _runtime, _stdlib
 
+# Defines here every name of the stdlib module (BaseRotatingHandler,
+# RotatingFileHandler, WatchedFileHandler, ...), and ``logging`` as attologging.
 _stdlib.run('handlers', globals())
 del _stdlib
 
