@@ -177,6 +177,14 @@ class RotatingFileHandler(_EngineFile, _StdlibRotatingFileHandler):
         if not self._engine_emit(record):
             _StdlibRotatingFileHandler.emit(self, record)
 
+    def shouldRollover(self, record):
+        """Would *record* roll the file over now (the stdlib's answer)?
+        With an engine sink, what was logged before is written (and rolled
+        over) first, so the answer sees the file as the stdlib's would."""
+        if self._engine_io:
+            _runtime.flush()
+        return _StdlibRotatingFileHandler.shouldRollover(self, record)
+
     def doRollover(self):
         """Roll over now: what was logged before the call is in the backup
         when this returns."""
