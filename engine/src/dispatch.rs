@@ -47,6 +47,9 @@ impl SinkSlot {
         match result {
             Ok(()) => {
                 self.stats.written.fetch_add(self.records, Ordering::Relaxed);
+                if let Some(e) = self.sink.take_error() {
+                    self.error(e);
+                }
             }
             Err(e) => {
                 self.stats.lost.fetch_add(self.records, Ordering::Relaxed);

@@ -37,6 +37,12 @@ pub trait Sink: Send {
         self.write_batch(batch)
     }
 
+    /// An error that cost no records (a failed rollover: the records went
+    /// to the current file), taken once; the consumer counts and reports it.
+    fn take_error(&mut self) -> Option<io::Error> {
+        None
+    }
+
     /// Starts a new file now if the sink's policy says so: a rotating sink
     /// rolls over (`doRollover()`), a watched one reopens if its path names
     /// another file (`reopenIfNeeded()`). A no-op for other sinks.

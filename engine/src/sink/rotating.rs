@@ -56,6 +56,8 @@ pub struct RotatingFileSink {
     delay: bool,
     regular: bool,
     rollovers: u64,
+    /// The first failed rollover since the consumer last asked.
+    rollover_error: Option<io::Error>,
 }
 
 impl RotatingFileSink {
@@ -79,6 +81,7 @@ impl RotatingFileSink {
             delay: true,
             regular: true,
             rollovers: 0,
+            rollover_error: None,
         }
     }
 
@@ -159,15 +162,25 @@ impl Sink for RotatingFileSink {
             if self.rolls_over(pos, len) {
                 write_all(self.ensure_open()?.as_raw_fd(), &batch[written..start])?;
                 written = start;
-                // A failed rename leaves the file in place: the records keep
-                // going to it, and the error is counted and reported.
-                self.roll_over()?;
-                pos = 0;
+                pos = match self.roll_over() {
+                    Ok(()) => 0,
+                    // The file stays (reopened) and takes the records, as
+                    // in the stdlib the next record tries again; the error
+                    // is reported without counting anything lost.
+                    Err(e) => {
+                        self.rollover_error.get_or_insert(e);
+                        self.ensure_open()?.metadata()?.len()
+                    }
+                };
             }
             pos += len;
             start = end;
         }
         write_all(self.ensure_open()?.as_raw_fd(), &batch[written..])
+    }
+
+    fn take_error(&mut self) -> Option<io::Error> {
+        self.rollover_error.take()
     }
 
     fn renew_file(&mut self) -> io::Result<()> {
@@ -303,5 +316,19 @@ mod tests {
         let (b, e) = records(&["aaaa", "bbbb"]);
         s.write_records(&b, &e).unwrap();
         assert_eq!(s.rollovers(), 0);
+    }
+
+    #[test]
+    fn failed_rollover_keeps_the_records() {
+        let d = dir("failed");
+        let p = d.join("a.log");
+        // A non-empty directory where the first backup goes: it cannot be removed.
+        fs::create_dir_all(d.join("a.log.1").join("x")).unwrap();
+        let mut s = RotatingFileSink::open(&p, FileMode::Append, 8, 1, false).unwrap();
+        let (b, e) = records(&["111", "222", "333"]);
+        s.write_records(&b, &e).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"111\n222\n333\n");
+        assert!(s.take_error().is_some());
+        assert!(s.take_error().is_none());
     }
 }
