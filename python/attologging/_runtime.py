@@ -18,6 +18,7 @@ never shut down) and what it still held is written by the parent alone.
 
 import atexit
 import codecs
+import functools
 import io
 import os
 import sys
@@ -74,6 +75,15 @@ def flush():
         e.flush()
 
 
+@functools.lru_cache(maxsize=None)
+def is_utf8(encoding):
+    """Does *encoding* name UTF-8, the text the engine writes?"""
+    try:
+        return codecs.lookup(encoding).name == 'utf-8'
+    except (LookupError, TypeError):
+        return False
+
+
 def _stream_file(stream):
     """(fd, (dev, ino)) of a stream the engine can write for, else None.
 
@@ -85,7 +95,7 @@ def _stream_file(stream):
     try:
         if stream.closed or not stream.writable():
             return None
-        if codecs.lookup(stream.encoding).name != 'utf-8':
+        if not is_utf8(stream.encoding):
             return None
         fd = stream.fileno()
         st = os.fstat(fd)
@@ -123,11 +133,16 @@ def _release(key):
         if entry[2] > 0:
             return
         del _sinks[key]
-        _raw_routes.pop(entry[0], None)
+    _close_sink(entry[0])
+    os.close(entry[1])
+
+
+def _close_sink(sink):
+    """Write what *sink* has queued, then close it in the engine."""
+    _raw_routes.pop(sink, None)
     e = _engine
     if e is not None:
-        e.close_sink(entry[0])
-    os.close(entry[1])
+        e.close_sink(sink)
 
 
 class SinkStream(io.TextIOBase):
@@ -143,8 +158,8 @@ class SinkStream(io.TextIOBase):
     (``'add_rotating_sink'``) and that method's arguments after path and
     mode, or None to keep the current sink.  When they change, or in a
     forked child, the sink is re-created (the file is reopened for
-    append).  Once the engine has
-    stopped (interpreter exit), writes append to the file synchronously.
+    append).  Once the engine has stopped (interpreter exit), writes
+    append to the file synchronously.
     """
 
     def __init__(self, path, mode, encoding, errors, spec):
@@ -177,15 +192,10 @@ class SinkStream(io.TextIOBase):
         if state is not None:
             mode = 'a'   # 'w' truncates the first time only
             if state[0] == _epoch:
-                self._close_sink(e, state[1])
+                _close_sink(state[1])
         sink = getattr(e, spec[0])(self.name, mode, *spec[1:])
         self._state = (_epoch, sink, spec)
         return sink
-
-    @staticmethod
-    def _close_sink(e, sink):
-        _raw_routes.pop(sink, None)
-        e.close_sink(sink)
 
     def write(self, text):
         if self.closed:
@@ -193,14 +203,16 @@ class SinkStream(io.TextIOBase):
         sink = self.sink_id()
         e = _engine
         if sink is not None and e is not None:
+            route = _raw_route(e, sink)
             try:
-                e.log(_raw_route(e, sink), 0, text)
-                return len(text)
-            except UnicodeEncodeError:
-                if self._errors in (None, 'strict'):
-                    raise
-                e.log(_raw_route(e, sink), 0, text.encode(
-                    'utf-8', self._errors).decode('utf-8'))
+                try:
+                    e.log(route, 0, text)
+                except UnicodeEncodeError:
+                    if self._errors in (None, 'strict'):
+                        raise
+                    # What the file's error handler would have written.
+                    e.log(route, 0, text.encode('utf-8', self._errors)
+                          .decode('utf-8'))
                 return len(text)
             except RuntimeError:  # the engine was shut down at exit
                 pass
@@ -235,9 +247,8 @@ class SinkStream(io.TextIOBase):
         if self.closed:
             return
         state, self._state = self._state, None
-        e = _engine
-        if state is not None and state[0] == _epoch and e is not None:
-            self._close_sink(e, state[1])
+        if state is not None and state[0] == _epoch:
+            _close_sink(state[1])
         io.TextIOBase.close(self)
 
     def __repr__(self):

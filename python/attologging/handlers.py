@@ -19,8 +19,6 @@ and the file's inode, so they write synchronously through that stream
 (``_engine_io = False``).
 """
 
-import codecs as _codecs
-import functools as _functools
 import math as _math
 import os as _os
 import weakref as _weakref
@@ -63,11 +61,11 @@ class _EngineFile(object):
     the engine sink is still right: any change rebuilds their plan).
 
     A subclass names the methods whose stock version the engine sink
-    reproduces (``_ENGINE_METHODS``) and gives the sink's settings
-    (``_sink_spec()``: engine method name and arguments, or None).
+    reproduces (``_ENGINE_METHODS``), the class that has them
+    (``_ENGINE_CLASS``: subclasses of it take the stdlib's code if they
+    override one) and gives the sink's settings (``_sink_spec()``: engine
+    method name and arguments, or None).
     """
-
-    _ENGINE_METHODS = ('_open', 'emit')
 
     @property
     def _engine_io(self):
@@ -81,7 +79,7 @@ class _EngineFile(object):
                 and self._sink_spec() is not None
                 and self.mode in ('a', 'w')
                 and self.errors in _UTF8_SAFE_ERRORS
-                and _is_utf8(getattr(stream, 'encoding', None))
+                and _runtime.is_utf8(getattr(stream, 'encoding', None))
                 and _runtime.engine() is not None)
 
     def _open(self):
@@ -246,11 +244,3 @@ def _sink_limits(handler):
         return None
     return (min(max(max_bytes, 0), 2**63 - 1), min(max(backups, 0), 2**32 - 1))
 
-
-
-@_functools.lru_cache(maxsize=None)
-def _is_utf8(encoding):
-    try:
-        return encoding is not None and _codecs.lookup(encoding).name == 'utf-8'
-    except LookupError:
-        return False
