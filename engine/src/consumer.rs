@@ -11,6 +11,10 @@
 //! 4. k-way merge the staged records by `(timestamp, ring, sequence)` and
 //!    dispatch those at or below the watermark; the rest wait for a later pass;
 //! 5. write each sink's batch (one write per sink per pass).
+//!
+//! When no record has moved for `NAPS_BEFORE_SLEEP` naps the consumer flushes
+//! every sink (a mapped file trims its preallocated tail) and goes into a
+//! long sleep until a producer wakes it.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -116,6 +120,10 @@ pub(crate) fn run(shared: Arc<Shared>, parker: Parker) {
             break;
         }
         idle = if moved { 0 } else { idle.saturating_add(1) };
+        if idle == NAPS_BEFORE_SLEEP {
+            // Going quiet: sinks hand back what they hold (a mapped file's tail).
+            c.dispatch.flush_sinks();
+        }
         if idle < NAPS_BEFORE_SLEEP {
             c.shared.waker.nap(&parker, c.shared.config.nap);
         } else {

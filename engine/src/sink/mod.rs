@@ -9,6 +9,7 @@
 use std::io;
 
 mod fd;
+mod mapped;
 mod file;
 mod rotating;
 mod stream;

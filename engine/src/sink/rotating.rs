@@ -12,9 +12,13 @@
 //! is false), so a record bigger than `max_bytes` gets a file of its own
 //! instead of leaving an empty backup behind.
 //!
-//! `pos` is the file's size as `fstat` reports it at the start of each batch
-//! (so another process appending to the same file counts, as the stdlib's
-//! `seek(0, 2)` makes it count), plus what this sink wrote since.
+//! `pos` is the file's true end at the start of each batch (so another
+//! process appending to the same file counts, as the stdlib's `seek(0, 2)`
+//! makes it count), plus what this sink wrote since.
+//!
+//! The file is written through a memory map with a preallocated tail (see
+//! [`ActiveFile`](super::mapped)), trimmed when the consumer goes idle, on
+//! flush, before each rollover and on close.
 //!
 //! ```
 //! use attologging_engine::sink::{FileMode, RotatingFileSink, Sink};
@@ -24,6 +28,7 @@
 //! let mut sink = RotatingFileSink::open(&path, FileMode::Truncate, 10, 2, false).unwrap();
 //! // Three 6-byte records: each second one would reach 10 bytes, so it rolls over.
 //! sink.write_records(b"aaaaa\nbbbbb\nccccc\n", &[6, 12, 18]).unwrap();
+//! sink.flush().unwrap(); // cuts the preallocated tail off (the consumer does when idle)
 //! assert_eq!(std::fs::read(&path).unwrap(), b"ccccc\n");
 //! assert_eq!(std::fs::read(dir.join("app.log.1")).unwrap(), b"bbbbb\n");
 //! assert_eq!(std::fs::read(dir.join("app.log.2")).unwrap(), b"aaaaa\n");
@@ -31,13 +36,11 @@
 //! ```
 
 use std::ffi::OsString;
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::io;
-use std::os::fd::AsRawFd;
-use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
-use super::{fd::write_all, FileMode, Sink};
+use super::{mapped::ActiveFile, FileMode, Sink};
 
 /// A file that rolls over to numbered backups by size.
 #[derive(Debug)]
@@ -50,7 +53,9 @@ pub struct RotatingFileSink {
     /// the first open, as `FileHandler(mode='w')` does).
     mode: FileMode,
     /// `None` until the first write (`delay=True`) and after a rollover.
-    file: Option<File>,
+    file: Option<ActiveFile>,
+    /// Write through a memory map (else `O_APPEND` writes).
+    map: bool,
     /// Open the file only when a record comes (`delay=True`), also after
     /// a rollover.
     delay: bool,
@@ -63,10 +68,21 @@ pub struct RotatingFileSink {
 impl RotatingFileSink {
     /// Opens `path` now (a `FileHandler` without `delay`).
     pub fn open(path: impl AsRef<Path>, mode: FileMode, max_bytes: u64, backup_count: u32, rotate_empty: bool) -> io::Result<RotatingFileSink> {
-        let mut sink = RotatingFileSink::delayed(path, mode, max_bytes, backup_count, rotate_empty);
-        sink.delay = false;
-        sink.ensure_open()?;
-        Ok(sink)
+        RotatingFileSink::delayed(path, mode, max_bytes, backup_count, rotate_empty).opened()
+    }
+
+    /// This sink with its file open now (no longer delayed).
+    pub fn opened(mut self) -> io::Result<RotatingFileSink> {
+        self.delay = false;
+        self.ensure_open()?;
+        Ok(self)
+    }
+
+    /// Chooses how files opened from now on are written: through a memory
+    /// map (the default) or with plain `O_APPEND` writes.
+    pub fn through_map(mut self, map: bool) -> RotatingFileSink {
+        self.map = map;
+        self
     }
 
     /// A sink that opens `path` on its first write (`delay=True`).
@@ -78,6 +94,7 @@ impl RotatingFileSink {
             rotate_empty,
             mode,
             file: None,
+            map: true,
             delay: true,
             regular: true,
             rollovers: 0,
@@ -90,20 +107,24 @@ impl RotatingFileSink {
         self.rollovers
     }
 
-    fn ensure_open(&mut self) -> io::Result<&File> {
+    fn ensure_open(&mut self) -> io::Result<&mut ActiveFile> {
         if self.file.is_none() {
-            let mut o = OpenOptions::new();
-            match self.mode {
-                FileMode::Append => o.append(true).create(true),
-                FileMode::Truncate => o.write(true).create(true).truncate(true),
-            };
-            let f = o.open(&self.path)?;
-            let ft = f.metadata()?.file_type();
-            self.regular = ft.is_file() && !ft.is_fifo();
+            // Preallocate no more than one file's worth.
+            let segment = if self.max_bytes > 0 && self.backup_count > 0 { self.max_bytes } else { u64::MAX };
+            let f = ActiveFile::open(&self.path, self.mode, self.map, segment)?;
+            self.regular = f.is_regular();
             self.mode = FileMode::Append;
             self.file = Some(f);
         }
-        Ok(self.file.as_ref().expect("opened above"))
+        Ok(self.file.as_mut().expect("opened above"))
+    }
+
+    /// Trims and closes the current file.
+    fn close_file(&mut self) -> io::Result<()> {
+        match self.file.take() {
+            Some(mut f) => f.trim(),
+            None => Ok(()),
+        }
     }
 
     fn rolls_over(&self, pos: u64, len: u64) -> bool {
@@ -120,7 +141,7 @@ impl RotatingFileSink {
     /// backups up by one; a new `path` is opened now, or by the next write
     /// for a sink made with [`RotatingFileSink::delayed`].
     pub fn roll_over(&mut self) -> io::Result<()> {
-        self.file = None;
+        self.close_file()?;
         if self.backup_count == 0 {
             return Ok(());
         }
@@ -145,6 +166,34 @@ impl RotatingFileSink {
     }
 }
 
+impl RotatingFileSink {
+    /// One batch, record by record, rolling over where the rule says.
+    fn write_locked(&mut self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
+        let mut pos = self.ensure_open()?.begin()?;
+        let (mut written, mut start) = (0, 0);
+        for &end in ends {
+            let len = (end - start) as u64;
+            if self.rolls_over(pos, len) {
+                self.ensure_open()?.append(&batch[written..start])?;
+                written = start;
+                pos = match self.roll_over() {
+                    Ok(()) => self.ensure_open()?.begin()?,
+                    // The file stays (reopened) and takes the records, as
+                    // in the stdlib the next record tries again; the error
+                    // is reported without counting anything lost.
+                    Err(e) => {
+                        self.rollover_error.get_or_insert(e);
+                        self.ensure_open()?.begin()?
+                    }
+                };
+            }
+            pos += len;
+            start = end;
+        }
+        self.ensure_open()?.append(&batch[written..])
+    }
+}
+
 impl Sink for RotatingFileSink {
     fn write_batch(&mut self, batch: &[u8]) -> io::Result<()> {
         self.write_records(batch, &[batch.len()])
@@ -155,32 +204,22 @@ impl Sink for RotatingFileSink {
     }
 
     fn write_records(&mut self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
-        let mut pos = self.ensure_open()?.metadata()?.len();
-        let (mut written, mut start) = (0, 0);
-        for &end in ends {
-            let len = (end - start) as u64;
-            if self.rolls_over(pos, len) {
-                write_all(self.ensure_open()?.as_raw_fd(), &batch[written..start])?;
-                written = start;
-                pos = match self.roll_over() {
-                    Ok(()) => 0,
-                    // The file stays (reopened) and takes the records, as
-                    // in the stdlib the next record tries again; the error
-                    // is reported without counting anything lost.
-                    Err(e) => {
-                        self.rollover_error.get_or_insert(e);
-                        self.ensure_open()?.metadata()?.len()
-                    }
-                };
-            }
-            pos += len;
-            start = end;
+        let result = self.write_locked(batch, ends);
+        if let Some(f) = &mut self.file {
+            f.finish();
         }
-        write_all(self.ensure_open()?.as_raw_fd(), &batch[written..])
+        result
     }
 
     fn take_error(&mut self) -> Option<io::Error> {
         self.rollover_error.take()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.trim(),
+            None => Ok(()),
+        }
     }
 
     fn renew_file(&mut self) -> io::Result<()> {
@@ -192,8 +231,7 @@ impl Sink for RotatingFileSink {
     }
 
     fn close(&mut self) -> io::Result<()> {
-        self.file = None;
-        Ok(())
+        self.close_file()
     }
 
     fn describe(&self) -> String {
@@ -231,6 +269,7 @@ mod tests {
         let (b, e) = records(&["111", "222", "333", "444", "555"]);
         s.write_records(&b, &e).unwrap();
         // 4 bytes each: the second record of a file reaches 8 and rolls over.
+        s.flush().unwrap(); // trims the preallocated tail, as the idle consumer does
         assert_eq!(fs::read(&p).unwrap(), b"555\n");
         assert_eq!(fs::read(d.join("a.log.1")).unwrap(), b"444\n");
         assert_eq!(fs::read(d.join("a.log.2")).unwrap(), b"333\n");
@@ -246,6 +285,7 @@ mod tests {
             let mut s = RotatingFileSink::open(&p, FileMode::Append, 4, 1, rotate_empty).unwrap();
             let (b, e) = records(&["too long"]);
             s.write_records(&b, &e).unwrap();
+            s.flush().unwrap(); // trims the preallocated tail, as the idle consumer does
             assert_eq!(fs::read(&p).unwrap(), b"too long\n");
             assert_eq!(d.join("a.log.1").exists(), rotate_empty);
         }
@@ -259,6 +299,7 @@ mod tests {
             let mut s = RotatingFileSink::open(&p, FileMode::Append, max, backups, true).unwrap();
             let (b, e) = records(&["aaaa", "bbbb", "cccc"]);
             s.write_records(&b, &e).unwrap();
+            s.flush().unwrap(); // trims the preallocated tail, as the idle consumer does
             assert_eq!(fs::read(&p).unwrap(), b"aaaa\nbbbb\ncccc\n");
             assert!(!d.join("a.log.1").exists());
         }
@@ -273,9 +314,11 @@ mod tests {
         let (b, e) = records(&["x"]);
         s.write_records(&b, &e).unwrap(); // 8 + 2 >= 10
         assert_eq!(fs::read(d.join("a.log.1")).unwrap(), b"0123456\n");
+        s.flush().unwrap(); // trims the preallocated tail, as the idle consumer does
         assert_eq!(fs::read(&p).unwrap(), b"x\n");
         std::io::Write::write_all(&mut fs::OpenOptions::new().append(true).open(&p).unwrap(), b"other\n").unwrap();
         s.write_records(&b, &e).unwrap(); // 2 + 6 + 2 >= 10
+        s.flush().unwrap(); // trims the preallocated tail, as the idle consumer does
         assert_eq!(fs::read(&p).unwrap(), b"x\n");
         assert_eq!(fs::read(d.join("a.log.1")).unwrap(), b"x\nother\n");
     }
@@ -289,6 +332,7 @@ mod tests {
         s.write_batch(b"new\n").unwrap();
         s.close().unwrap();
         s.write_batch(b"more\n").unwrap();
+        s.flush().unwrap(); // trims the preallocated tail, as the idle consumer does
         assert_eq!(fs::read(&p).unwrap(), b"new\nmore\n");
     }
 
@@ -299,14 +343,17 @@ mod tests {
         let mut s = RotatingFileSink::open(&p, FileMode::Append, 1000, 3, false).unwrap();
         s.write_batch(b"one\n").unwrap();
         s.renew_file().unwrap();
+        s.flush().unwrap(); // trims the preallocated tail, as the idle consumer does
         assert_eq!(fs::read(&p).unwrap(), b"");
         s.write_batch(b"two\n").unwrap();
+        s.flush().unwrap(); // trims the preallocated tail, as the idle consumer does
         assert_eq!(fs::read(&p).unwrap(), b"two\n");
         assert_eq!(fs::read(d.join("a.log.1")).unwrap(), b"one\n");
         let mut delayed = RotatingFileSink::delayed(&p, FileMode::Append, 1000, 3, false);
         delayed.renew_file().unwrap();
         assert!(!p.exists(), "a delayed sink opens the new file at the next write");
         delayed.write_batch(b"three\n").unwrap();
+        delayed.flush().unwrap(); // trims the preallocated tail, as the idle consumer does
         assert_eq!(fs::read(&p).unwrap(), b"three\n");
     }
 
@@ -327,6 +374,7 @@ mod tests {
         let mut s = RotatingFileSink::open(&p, FileMode::Append, 8, 1, false).unwrap();
         let (b, e) = records(&["111", "222", "333"]);
         s.write_records(&b, &e).unwrap();
+        s.flush().unwrap(); // trims the preallocated tail, as the idle consumer does
         assert_eq!(fs::read(&p).unwrap(), b"111\n222\n333\n");
         assert!(s.take_error().is_some());
         assert!(s.take_error().is_none());
