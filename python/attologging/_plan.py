@@ -182,7 +182,7 @@ def _engine_file(h, cls):
     applies its policy (rotation, watching) on the consumer, and stays one?"""
     handlers = sys.modules.get(L.__name__ + '.handlers')
     return (handlers is not None and isinstance(h, handlers._EngineFile)
-            and cls is cls._ENGINE_CLASS
+            and cls is cls._ENGINE_CLASS and cls._NATIVE_ROUTE
             and h._engine_io and h._engine_capable(h.stream))
 
 

@@ -11,12 +11,14 @@ Python version's exact behaviour: this is that version's own
 ``attologging.Handler`` (or ``FileHandler``/``StreamHandler``) and takes the
 compatible route.
 
-``RotatingFileHandler`` is then specialised: its file is an engine sink
-that decides rotation on the consumer thread, record by record, so its
-records can take the native route (see docs/handlers.md).  The other file
-handlers decide rotation and reopening from the Python stream's position
-and the file's inode, so they write synchronously through that stream
-(``_engine_io = False``).
+``RotatingFileHandler`` and ``WatchedFileHandler`` are then specialised:
+their file is an engine sink that rotates or reopens on the consumer
+thread, so their records can take the native route.
+``TimedRotatingFileHandler`` keeps the stdlib's rotation code in the
+calling thread and writes through an engine sink (see docs/handlers.md).
+Third-party subclasses of ``BaseRotatingHandler`` write synchronously
+through their Python stream (``_engine_io = False``), whose position their
+rotation logic reads.
 """
 
 import math as _math
@@ -40,6 +42,7 @@ WatchedFileHandler._engine_io = False
 
 _StdlibRotatingFileHandler = RotatingFileHandler
 _StdlibWatchedFileHandler = WatchedFileHandler
+_StdlibTimedRotatingFileHandler = TimedRotatingFileHandler
 
 # The stdlib's shouldRollover() leaves an empty file alone from 3.13 (and
 # 3.12.6): that version reads the position into a local ``pos`` first.
@@ -64,8 +67,11 @@ class _EngineFile(object):
     reproduces (``_ENGINE_METHODS``), the class that has them
     (``_ENGINE_CLASS``: subclasses of it take the stdlib's code if they
     override one) and gives the sink's settings (``_sink_spec()``: engine
-    method name and arguments, or None).
+    method name and arguments, or None).  ``_NATIVE_ROUTE`` says whether
+    the sink applies the whole policy, so records may skip ``emit()``.
     """
+
+    _NATIVE_ROUTE = True
 
     @property
     def _engine_io(self):
@@ -230,8 +236,28 @@ class WatchedFileHandler(_EngineFile, _StdlibWatchedFileHandler):
             _StdlibWatchedFileHandler.emit(self, record)
 
 
+class TimedRotatingFileHandler(_EngineFile, _StdlibTimedRotatingFileHandler):
+    """Time-based rotation, as ``logging.handlers.TimedRotatingFileHandler``:
+    the stdlib's own code decides (``shouldRollover``), names, renames and
+    prunes (``doRollover``, ``getFilesToDelete``) in the calling thread, so
+    ``when``, ``interval``, ``utc``, ``atTime``, ``namer``/``rotator`` and
+    ``extMatch`` are exactly the running version's.  Only the writes go to
+    an engine sink: closing the stream at a rollover writes out every record
+    logged before it, so each lands in the file its time belongs to.  Its
+    records take the compatible route (the rollover check is per record).
+    """
+
+    _ENGINE_METHODS = ('_open',)
+    _NATIVE_ROUTE = False
+
+    def _sink_spec(self):
+        # The stdlib rotates: the sink only appends (no size limit).
+        return ('add_rotating_sink', 0, 0, False, bool(self.delay))
+
+
 RotatingFileHandler._ENGINE_CLASS = RotatingFileHandler
 WatchedFileHandler._ENGINE_CLASS = WatchedFileHandler
+TimedRotatingFileHandler._ENGINE_CLASS = TimedRotatingFileHandler
 
 
 def _sink_limits(handler):
