@@ -14,6 +14,20 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 
+# rsyslog, for the real-syslog tests (tests/python/test_syslog.py): installed
+# when missing if we are root on a Debian-like machine (apt-get), else those
+# tests skip themselves.
+if ! command -v rsyslogd >/dev/null 2>&1 && [ ! -x /usr/sbin/rsyslogd ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "== installing rsyslog (for tests/python/test_syslog.py)"
+        apt_install="env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rsyslog"
+        $apt_install || { apt-get update -q && $apt_install; } \
+            || echo "== rsyslog could not be installed: the rsyslog tests will be skipped"
+    else
+        echo "== rsyslogd not found (and not root with apt-get): the rsyslog tests will be skipped"
+    fi
+fi
+
 echo "== cargo test (profile ci)"
 cargo test --workspace --profile ci
 

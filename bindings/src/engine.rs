@@ -7,8 +7,8 @@ use std::time::Duration;
 use attologging_engine as eng;
 use eng::pytime::{PyVersion, StartTime};
 use eng::{
-    Args, FileMode, FileSink, FormatterSpec, LogError, OverflowPolicy, OwnedValue, RecordSpec, RotatingFileSink, StreamSink, Style, Target, Value,
-    WatchedFileSink,
+    Args, FileMode, FileSink, FormatterSpec, LogError, NetOptions, NetSink, OverflowPolicy, OwnedValue, Peer, RecordSpec, RotatingFileSink, StreamSink, Style,
+    Target, Value, WatchedFileSink,
 };
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -33,7 +33,7 @@ impl Arg<'_> {
 }
 
 /// Converts by exact type (subclasses are rendered with `str()`, as `%s` would).
-fn convert<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Arg<'a>> {
+pub(crate) fn convert<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Arg<'a>> {
     if let Some(v) = crate::capture::exact_value(obj)? {
         return Ok(match v {
             Value::BigInt(_) => Arg::BigInt(obj.str()?.to_str()?.to_owned()),
@@ -147,6 +147,68 @@ impl Engine {
         let mode = file_mode(mode)?;
         let sink = if delay { WatchedFileSink::delayed(&path, mode) } else { WatchedFileSink::open(&path, mode).map_err(|e| os_error(&path, e))? };
         Ok(self.inner.add_sink(Box::new(sink)).0)
+    }
+
+    /// A sink that sends frames to a network peer from the consumer thread,
+    /// never blocking: `kind` is `'tcp'` or `'udp'` with `address` a
+    /// `(host, port)` pair (resolved now), or `'unix'` / `'unix_dgram'`
+    /// with a path. Frames wait in a buffer of at most `buffer_limit` bytes
+    /// while the peer is unreachable; frames over `max_frame` bytes, and
+    /// those that do not fit, are counted as lost. Reconnects back off
+    /// exponentially with full jitter (seconds: `backoff_base`,
+    /// `backoff_cap`, reset after `backoff_reset` up).
+    #[pyo3(signature = (kind, address, buffer_limit = 16 << 20, max_frame = 1 << 20, backoff_base = 0.1, backoff_cap = 10.0, backoff_reset = 30.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_net_sink(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        address: &Bound<'_, PyAny>,
+        buffer_limit: usize,
+        max_frame: usize,
+        backoff_base: f64,
+        backoff_cap: f64,
+        backoff_reset: f64,
+    ) -> PyResult<u32> {
+        let peer = match kind {
+            "tcp" | "udp" => {
+                let (host, port): (String, u16) = address.extract()?;
+                let addrs = py
+                    .detach(|| std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port)).map(Iterator::collect::<Vec<_>>))
+                    .map_err(|e| PyOSError::new_err(format!("{host}:{port}: {e}")))?;
+                if kind == "tcp" { Peer::Tcp(addrs) } else { Peer::Udp(addrs) }
+            }
+            "unix" => Peer::UnixStream(address.extract()?),
+            "unix_dgram" => Peer::UnixDatagram(address.extract()?),
+            other => return Err(PyValueError::new_err(format!("unknown peer kind {other:?} (tcp, udp, unix, unix_dgram)"))),
+        };
+        let secs = |s: f64| Duration::try_from_secs_f64(s).map_err(|e| PyValueError::new_err(format!("backoff: {e}")));
+        let opts = NetOptions {
+            backoff_base: secs(backoff_base)?,
+            backoff_cap: secs(backoff_cap)?,
+            backoff_reset: secs(backoff_reset)?,
+            buffer_limit,
+            max_frame,
+            ..NetOptions::default()
+        };
+        Ok(self.inner.add_sink(Box::new(NetSink::new(peer, opts))).0)
+    }
+
+    /// A route that carries finished frames (bytes) to `sink` unchanged.
+    fn add_frame_route(&self, sink: u32) -> u32 {
+        self.inner.add_frame_route(eng::SinkId(sink)).0
+    }
+
+    /// Queues one frame on a frame route; the GIL is released while the
+    /// ring is full.
+    fn send_frame(&self, py: Python<'_>, route: u32, frame: &[u8]) -> PyResult<()> {
+        let args = [Value::Bytes(frame)];
+        let rec = RecordSpec { route, level: 0, template: "", args: Args::Positional(&args), fields: &[] };
+        match log_record(py, &self.inner, &rec) {
+            Ok(_) => Ok(()),
+            Err(LogError::Closed) => Err(PyRuntimeError::new_err("the engine is shut down")),
+            Err(e) => Err(PyValueError::new_err(format!("cannot queue this frame: {e:?}"))),
+        }
     }
 
     /// Compiles a `logging.Formatter` equivalent; raises ValueError for a

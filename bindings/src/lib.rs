@@ -5,9 +5,11 @@
 //! - [`logger`]: `LoggerBase` and the native level methods.
 //! - [`plan`]: a logger's cached routing decision and when it goes stale.
 //! - [`capture`]: what a native call captures (arguments, caller frame).
+//! - [`frames`]: frames for network sinks built in the calling thread.
 
 mod capture;
 mod engine;
+mod frames;
 mod gil;
 mod logger;
 mod plan;
@@ -20,6 +22,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::Engine>()?;
     m.add_class::<logger::LoggerBase>()?;
     m.add_class::<plan::Plan>()?;
+    m.add_function(wrap_pyfunction!(frames::msgpack_frame, m)?)?;
     m.add_function(wrap_pyfunction!(plan::bump, m)?)?;
     m.add_function(wrap_pyfunction!(plan::generation, m)?)?;
     m.add_function(wrap_pyfunction!(logger::register, m)?)?;

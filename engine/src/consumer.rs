@@ -112,6 +112,7 @@ pub(crate) fn run(shared: Arc<Shared>, parker: Parker) {
     loop {
         let moved = c.pass(false);
         c.dispatch.write_all();
+        c.dispatch.poll_sinks();
         c.serve_flush();
         c.rings.retain(|r| !r.is_finished());
         c.dispatch.report_if_due();

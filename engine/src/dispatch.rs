@@ -47,9 +47,7 @@ impl SinkSlot {
         match result {
             Ok(()) => {
                 self.stats.written.fetch_add(self.records, Ordering::Relaxed);
-                if let Some(e) = self.sink.take_error() {
-                    self.error(e);
-                }
+                self.take_sink_losses();
             }
             Err(e) => {
                 self.stats.lost.fetch_add(self.records, Ordering::Relaxed);
@@ -59,6 +57,19 @@ impl SinkSlot {
         }
         self.batch.clear();
         self.records = 0;
+    }
+
+    /// What the sink dropped or failed at on its own (network outages,
+    /// failed rollovers): counted and reported.
+    fn take_sink_losses(&mut self) {
+        let dropped = self.sink.take_dropped();
+        if dropped > 0 {
+            self.stats.lost.fetch_add(dropped, Ordering::Relaxed);
+            self.unreported.1 += dropped;
+        }
+        if let Some(e) = self.sink.take_error() {
+            self.error(e);
+        }
     }
 
     fn error(&mut self, e: std::io::Error) {
@@ -144,8 +155,11 @@ impl Dispatch {
             self.format_error(format!("unknown route {}", view.route), view.template);
             return;
         };
-        if route.targets.iter().any(|t| t.formatter.0 as usize >= self.formatters.len() || self.sink_missing(t.sink)) {
+        if route.targets.iter().any(|t| (!route.frames && t.formatter.0 as usize >= self.formatters.len()) || self.sink_missing(t.sink)) {
             self.refresh();
+        }
+        if route.frames {
+            return self.frame(&route, &view);
         }
         if let Err(e) = self.build_message(&view) {
             self.format_error(e.to_string(), view.template);
@@ -209,6 +223,26 @@ impl Dispatch {
         }
     }
 
+    /// A finished frame (a frame route's record): its bytes, as they are.
+    fn frame(&mut self, route: &Route, view: &RecordView<'_>) {
+        let Some((_, Value::Bytes(frame))) = view.args().next() else {
+            self.format_error("a frame record without its bytes".into(), view.template);
+            return;
+        };
+        for t in &route.targets {
+            if let Some(Some(slot)) = self.sinks.get_mut(t.sink.0 as usize) {
+                slot.batch.extend_from_slice(frame);
+                slot.records += 1;
+                if let Some(ends) = &mut slot.ends {
+                    ends.push(slot.batch.len());
+                }
+                if slot.batch.len() >= BATCH_LIMIT {
+                    slot.write();
+                }
+            }
+        }
+    }
+
     /// `created`, `msecs`, `relativeCreated`: from the ring timestamp, or from
     /// the value a replacement clock gave the producer.
     fn time_fields(&self, view: &RecordView<'_>) -> TimeFields {
@@ -262,6 +296,14 @@ impl Dispatch {
         }
     }
 
+    /// Lets every sink do its own work (retries), records or not.
+    pub fn poll_sinks(&mut self) {
+        for slot in self.sinks.iter_mut().flatten() {
+            slot.sink.poll();
+            slot.take_sink_losses();
+        }
+    }
+
     pub fn flush_sinks(&mut self) {
         for slot in self.sinks.iter_mut().flatten() {
             if let Err(e) = slot.sink.flush() {
@@ -286,7 +328,10 @@ impl Dispatch {
         self.refresh();
         if let Some(Some(mut slot)) = self.sinks.get_mut(id.0 as usize).map(Option::take) {
             slot.write();
-            let _ = slot.sink.close();
+            if let Err(e) = slot.sink.close() {
+                slot.error(e);
+            }
+            slot.take_sink_losses();
             self.report_sink(&mut slot);
         }
     }
@@ -337,7 +382,10 @@ impl Dispatch {
 fn sink_report(slot: &mut SinkSlot) -> String {
     let (errors, lost, last) = std::mem::take(&mut slot.unreported);
     if errors == 0 {
-        return String::new();
+        if lost == 0 {
+            return String::new();
+        }
+        return format!("attologging: {}: {lost} records lost (outage buffer full, or a frame over the size limit)\n", slot.sink.describe());
     }
     format!("attologging: {}: {errors} failed writes, {lost} records lost; last error: {last}\n", slot.sink.describe())
 }

@@ -12,6 +12,7 @@ use crate::consumer;
 use crate::formatter::{CompileError, Formatter, FormatterSpec};
 use crate::pytime::{PyVersion, StartTime};
 use crate::record::RecordSpec;
+use crate::value::{Args, Value};
 use crate::ring::{self, LogError, Logged, OverflowPolicy, ProducerConfig, RingRegistry, MIN_RING_CAPACITY};
 use crate::sink::Sink;
 use crate::wake::Waker;
@@ -46,6 +47,9 @@ pub struct Route {
     /// The logger name (`%(name)s`).
     pub logger: String,
     pub targets: Vec<Target>,
+    /// A route of finished frames ([`Engine::add_frame_route`]): each
+    /// record's one bytes argument goes to the sinks as it is.
+    pub frames: bool,
 }
 
 /// Engine settings; see [`Engine::builder`].
@@ -367,7 +371,26 @@ impl Engine {
 
     /// Registers a route (an identical route gives the same id).
     pub fn add_route(&self, logger: &str, targets: Vec<Target>) -> RouteId {
-        let route = Arc::new(Route { logger: logger.to_owned(), targets });
+        self.insert_route(Route { logger: logger.to_owned(), targets, frames: false })
+    }
+
+    /// A route that carries finished frames to `sink` (a pickled record for
+    /// a `SocketHandler`, a syslog message, a MessagePack map): each frame
+    /// logged with [`Engine::send_frame`] reaches the sink byte for byte,
+    /// as one record, with no formatting and no terminator.
+    pub fn add_frame_route(&self, sink: SinkId) -> RouteId {
+        let target = Target { sink, formatter: FormatterId(0), level: i32::MIN, terminator: String::new() };
+        self.insert_route(Route { logger: String::new(), targets: vec![target], frames: true })
+    }
+
+    /// Queues one frame on a route made by [`Engine::add_frame_route`].
+    pub fn send_frame(&self, route: RouteId, frame: &[u8]) -> Result<Logged, LogError> {
+        let args = [Value::Bytes(frame)];
+        self.log(&RecordSpec { route: route.0, level: 0, template: "", args: Args::Positional(&args), fields: &[] })
+    }
+
+    fn insert_route(&self, route: Route) -> RouteId {
+        let route = Arc::new(route);
         let mut t = self.shared.tables();
         if let Some(&id) = t.route_index.get(&route) {
             return RouteId(id);

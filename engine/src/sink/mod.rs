@@ -10,12 +10,14 @@ use std::io;
 
 mod fd;
 mod mapped;
+mod net;
 mod file;
 mod rotating;
 mod stream;
 mod watched;
 
 pub use file::{FileMode, FileSink};
+pub use net::{NetOptions, NetSink, Peer};
 pub use rotating::RotatingFileSink;
 pub use stream::StreamSink;
 pub use watched::WatchedFileSink;
@@ -43,6 +45,17 @@ pub trait Sink: Send {
     fn take_error(&mut self) -> Option<io::Error> {
         None
     }
+
+    /// Records the sink accepted but then had to drop (a network peer's
+    /// outage buffer overflowed, a frame over its size limit), taken once;
+    /// the consumer counts them as lost.
+    fn take_dropped(&mut self) -> u64 {
+        0
+    }
+
+    /// Called on every consumer pass, records or not: a sink with work of
+    /// its own (a network sink retrying its peer) does it here.
+    fn poll(&mut self) {}
 
     /// Starts a new file now if the sink's policy says so: a rotating sink
     /// rolls over (`doRollover()`), a watched one reopens if its path names
