@@ -21,11 +21,13 @@ through their Python stream (``_engine_io = False``), whose position their
 rotation logic reads.
 """
 
+import inspect as _inspect
 import math as _math
 import os as _os
+import socket as _socket
 import weakref as _weakref
 
-from . import _runtime, _stdlib
+from . import _network, _runtime, _stdlib
 
 # Defines here every name of the stdlib module (BaseRotatingHandler,
 # RotatingFileHandler, WatchedFileHandler, ...), and ``logging`` as attologging.
@@ -43,6 +45,7 @@ WatchedFileHandler._engine_io = False
 _StdlibRotatingFileHandler = RotatingFileHandler
 _StdlibWatchedFileHandler = WatchedFileHandler
 _StdlibTimedRotatingFileHandler = TimedRotatingFileHandler
+_StdlibSysLogHandler = SysLogHandler
 
 # The stdlib's shouldRollover() leaves an empty file alone from 3.13 (and
 # 3.12.6): that version reads the position into a local ``pos`` first.
@@ -253,6 +256,75 @@ class TimedRotatingFileHandler(_EngineFile, _StdlibTimedRotatingFileHandler):
     def _sink_spec(self):
         # The stdlib rotates: the sink only appends (no size limit).
         return ('add_rotating_sink', 0, 0, False, bool(self.delay))
+
+
+class SysLogHandler(_StdlibSysLogHandler):
+    """``logging.handlers.SysLogHandler``, plus RFC 5424.
+
+    By default it is the stdlib's class, unchanged (RFC 3164-style
+    ``<PRI>ident message``, sent in the calling thread).  With
+    ``rfc5424=True`` each record is an RFC 5424 message, ``<PRI>1
+    TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG``, framed
+    with RFC 6587 octet counting over TCP, and sent by the engine's
+    consumer thread (a dead receiver never blocks the call; see
+    docs/handlers.md).  *app_name* defaults to ``ident`` or the program's
+    name, *procid* to the process id, *hostname* to
+    ``socket.gethostname()``; *msgid* and *structured_data*
+    (``{sd_id: {name: value}}``) can be set per record through ``extra``
+    (``msgid``, ``structured_data``).
+    """
+
+    def __init__(self, *args, rfc5424=False, app_name=None, procid=None,
+                 msgid=None, structured_data=None, hostname=None, **kwargs):
+        self.rfc5424 = rfc5424
+        self.app_name, self.procid, self.msgid = app_name, procid, msgid
+        self.structured_data, self.hostname = structured_data, hostname
+        if not rfc5424:
+            _StdlibSysLogHandler.__init__(self, *args, **kwargs)
+            return
+        params = _inspect.signature(_StdlibSysLogHandler.__init__).bind(
+            self, *args, **kwargs).arguments
+        logging.Handler.__init__(self)
+        self.address = params.get('address', ('localhost', SYSLOG_UDP_PORT))
+        self.facility = params.get('facility', self.LOG_USER)
+        self.socktype = params.get('socktype')
+        self.timeout = params.get('timeout')
+        self.socket = None
+        self.unixsocket = isinstance(self.address, str)
+        if self.unixsocket:
+            kind = 'unix' if self.socktype == _socket.SOCK_STREAM else 'unix_dgram'
+        else:
+            kind = 'tcp' if self.socktype == _socket.SOCK_STREAM else 'udp'
+            if self.socktype is None:
+                self.socktype = _socket.SOCK_DGRAM
+        self._peer = _network.EnginePeer(kind, self.address)
+        self._octet_counting = kind == 'tcp' or kind == 'unix'
+
+    def emit(self, record):
+        if '_peer' not in self.__dict__:
+            return _StdlibSysLogHandler.emit(self, record)
+        try:
+            if self.app_name is None:
+                self.app_name = _network.default_app_name(self.ident)
+            msg = _network.rfc5424_message(self, record, self.format(record))
+            if self._octet_counting:
+                msg = b'%d %s' % (len(msg), msg)
+            if not self._peer.send(msg):
+                raise RuntimeError('the logging engine has shut down')
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
+    def close(self):
+        if '_peer' not in self.__dict__:
+            return _StdlibSysLogHandler.close(self)
+        with self.lock:
+            self._peer.close()
+            logging.Handler.close(self)
+
+
+MessagePackHandler = _network.MessagePackHandler
 
 
 RotatingFileHandler._ENGINE_CLASS = RotatingFileHandler

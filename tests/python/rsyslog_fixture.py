@@ -255,6 +255,16 @@ def run(impl, spec, tz=None, timeout=60):
     return json.loads(out)
 
 
+def rfc5424_supported():
+    """Does attologging's SysLogHandler accept ``rfc5424=True``?"""
+    code = ('import attologging.handlers as h\n'
+            'try:\n    h.SysLogHandler(("127.0.0.1", 9), rfc5424=True).close()\n'
+            'except TypeError:\n    raise SystemExit(3)\n')
+    return subprocess.run([sys.executable, '-c', code], env=child_env(),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=60).returncode != 3
+
+
 def _child(impl):
     spec = json.loads(sys.stdin.buffer.read().decode('utf-8'))
     if impl == 'stdlib':

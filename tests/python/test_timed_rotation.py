@@ -42,8 +42,30 @@ import datetime, json, os, shutil, sys, time
 
 MOD, CASES_FILE, ROOT, OUT = sys.argv[1:5]
 NOW = [0]                                   # the fake clock, nanoseconds
+REAL_START = time.time_ns() - 10**9
 time.time = lambda: NOW[0] / 1e9
 time.time_ns = lambda: NOW[0]
+real_stat = os.stat
+
+
+def fake_stat(path, *args, **kwargs):
+    # A file made or changed during the run has the fake clock's time as
+    # its mtime (the handler reads it when made on an existing file, and
+    # with delay=False the file exists by then).  Files given a (past,
+    # fake) time by os.utime keep it.
+    st = real_stat(path, *args, **kwargs)
+    if st.st_mtime_ns < REAL_START:
+        return st
+    extra = {k: getattr(st, k) for k in (
+        'st_atime', 'st_ctime', 'st_atime_ns', 'st_ctime_ns', 'st_blksize',
+        'st_blocks', 'st_rdev') if hasattr(st, k)}
+    extra.update(st_mtime=NOW[0] / 1e9, st_mtime_ns=NOW[0])
+    fields = list(st)
+    fields[8] = NOW[0] // 10**9
+    return os.stat_result(fields, extra)
+
+
+os.stat = fake_stat
 if MOD == 'attologging':
     import attologging as logging
     import attologging.handlers

@@ -1,0 +1,184 @@
+"""Network handlers whose I/O is the engine consumer's: frames are built in
+the calling thread and sent by a ``NetSink`` (non-blocking, outage buffer,
+reconnects with backoff and full jitter; see docs/handlers.md).
+
+- ``MessagePackHandler``: length-prefixed MessagePack maps over TCP or a
+  Unix socket.
+- ``rfc5424_message``: an RFC 5424 syslog message, for
+  ``SysLogHandler(rfc5424=True)`` (``attologging.handlers``).
+"""
+
+import datetime
+import os
+import re
+import socket
+import sys
+import threading
+
+from . import Handler, LogRecord, _runtime
+
+
+class EnginePeer(object):
+    """One network sink and its frame route in the current engine,
+    re-created in a forked child (a new engine) and after ``close()``.
+    *settings* are ``Engine.add_net_sink``'s arguments."""
+
+    def __init__(self, *settings, **options):
+        self._settings = settings
+        self._options = options
+        self._state = None          # (epoch, sink, route)
+        self._lock = threading.Lock()
+
+    def send(self, frame):
+        """Queue *frame*; False if the engine is gone (interpreter exit)."""
+        state = self._state
+        if state is None or state[0] != _runtime._epoch:
+            state = self._open()
+            if state is None:
+                return False
+        try:
+            _runtime._engine.send_frame(state[2], frame)
+        except (RuntimeError, AttributeError):
+            return False
+        return True
+
+    def _open(self):
+        with self._lock:
+            state = self._state
+            if state is not None and state[0] == _runtime._epoch:
+                return state
+            e = _runtime.engine()
+            if e is None:
+                return None
+            sink = e.add_net_sink(*self._settings, **self._options)
+            self._state = (_runtime._epoch, sink, e.add_frame_route(sink))
+            return self._state
+
+    def close(self):
+        """Send what is buffered (for at most a second), then close."""
+        with self._lock:
+            state, self._state = self._state, None
+        if state is not None and state[0] == _runtime._epoch:
+            _runtime._close_sink(state[1])
+
+    def counts(self):
+        """The sink's counters (written, lost, errors), or None."""
+        state, e = self._state, _runtime._engine
+        if state is None or e is None or state[0] != _runtime._epoch:
+            return None
+        return e.sink_counts(state[1])
+
+
+# Attributes every LogRecord has; the others are the record's key/values.
+_RECORD_ATTRS = frozenset(vars(LogRecord('', 0, '', 0, '', (), None))) | {
+    'message', 'asctime', 'taskName'}
+
+
+class MessagePackHandler(Handler):
+    """Sends each record as a MessagePack map behind a 4-byte big-endian
+    length, over TCP (*host*, *port*) or a Unix stream socket (*path*).
+
+    The map: ``logger``, ``level``, ``message`` (the formatted record; the
+    default formatter gives the message alone), ``timestamp_ns``,
+    ``filename``, ``line_number``, ``module_path``, ``thread_id``,
+    ``thread_name`` and ``key_values`` (the record's extra attributes).
+    The consumer thread sends the frames: a dead or slow receiver never
+    blocks the logging call; frames wait in a buffer of *buffer_limit*
+    bytes during an outage, reconnection backs off exponentially with
+    full jitter (*backoff_base* doubling up to *backoff_cap* seconds, reset
+    after *backoff_reset* seconds connected); frames over *max_frame*
+    bytes, and those that do not fit the buffer, are dropped and counted.
+    """
+
+    def __init__(self, host=None, port=None, path=None, level=0, *,
+                 buffer_limit=16 << 20, max_frame=1 << 20, backoff_base=0.1,
+                 backoff_cap=10.0, backoff_reset=30.0):
+        super().__init__(level)
+        if (path is None) == (host is None or port is None):
+            raise ValueError('give either host and port, or path')
+        kind, address = ('unix', os.fspath(path)) if path is not None \
+            else ('tcp', (host, int(port)))
+        self.address = address
+        self.peer = EnginePeer(kind, address, buffer_limit, max_frame,
+                               float(backoff_base), float(backoff_cap),
+                               float(backoff_reset))
+
+    def makeFrame(self, record):
+        """The bytes sent for *record*."""
+        from ._native import msgpack_frame
+        message = self.format(record)
+        extra = {k: v for k, v in record.__dict__.items()
+                 if k not in _RECORD_ATTRS}
+        return msgpack_frame(
+            record.name, record.levelno, message,
+            int(record.created * 1e9), record.pathname or '',
+            record.lineno or 0, record.module or '',
+            record.thread or 0, record.threadName or '', extra)
+
+    def emit(self, record):
+        try:
+            if not self.peer.send(self.makeFrame(record)):
+                raise RuntimeError('the logging engine has shut down')
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
+    def close(self):
+        with self.lock:
+            self.peer.close()
+            super().close()
+
+
+_SD_NAME = re.compile(r'[\x21-\x7e]{1,32}\Z')
+_SD_ESCAPE = re.compile(r'(["\\\]])')
+
+
+def _field(value, limit):
+    """A header field: printable ASCII without spaces, or '-'."""
+    value = '' if value is None else str(value)
+    value = ''.join(c for c in value if '\x21' <= c <= '\x7e')[:limit]
+    return value or '-'
+
+
+def structured_data(sd):
+    """RFC 5424 STRUCTURED-DATA for ``{sd_id: {name: value}}``, or '-'."""
+    if not sd:
+        return '-'
+    parts = []
+    for sd_id, params in sd.items():
+        names = [sd_id] + list(params or ())
+        for name in names:
+            if not _SD_NAME.match(name) or any(c in name for c in '= ]"'):
+                raise ValueError('invalid structured data name %r' % (name,))
+        parts.append('[' + sd_id + ''.join(
+            ' %s="%s"' % (k, _SD_ESCAPE.sub(r'\\\1', str(v)))
+            for k, v in (params or {}).items()) + ']')
+    return ''.join(parts)
+
+
+def rfc5424_message(handler, record, text):
+    """``<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG`` for
+    *record* whose formatted text is *text*, as UTF-8 bytes."""
+    pri = handler.encodePriority(handler.facility,
+                                 handler.mapPriority(record.levelname))
+    ts = datetime.datetime.fromtimestamp(record.created).astimezone()
+    msgid = getattr(record, 'msgid', None) or handler.msgid
+    sd = getattr(record, 'structured_data', None)
+    if sd is None:
+        sd = handler.structured_data
+    header = '<%d>1 %s %s %s %s %s %s' % (
+        pri, ts.isoformat(timespec='microseconds'),
+        _field(handler.hostname or socket.gethostname(), 255),
+        _field(handler.app_name, 48), _field(handler.procid or os.getpid(), 128),
+        _field(msgid, 32), structured_data(sd))
+    return (header + ' ' + text).encode('utf-8')
+
+
+def default_app_name(ident):
+    """APP-NAME: the handler's ident (without the ': ' it usually ends
+    with), else the program's name."""
+    name = (ident or '').strip().rstrip(':').strip()
+    if not name and sys.argv and sys.argv[0]:
+        name = os.path.basename(sys.argv[0])
+    return name or None
