@@ -69,9 +69,18 @@ class EnginePeer(object):
         return e.sink_counts(state[1])
 
 
-# Attributes every LogRecord has; the others are the record's key/values.
-_RECORD_ATTRS = frozenset(vars(LogRecord('', 0, '', 0, '', (), None))) | {
-    'message', 'asctime', 'taskName'}
+_record_attrs = None
+
+
+def record_attrs():
+    """Attributes every LogRecord has; the others are its key/values.
+    (Made on first use: making a record reads the clock, which programs
+    and tests that replace ``time.time`` count.)"""
+    global _record_attrs
+    if _record_attrs is None:
+        _record_attrs = frozenset(vars(LogRecord('', 0, '', 0, '', (), None))) \
+            | {'message', 'asctime', 'taskName'}
+    return _record_attrs
 
 
 class MessagePackHandler(Handler):
@@ -107,8 +116,9 @@ class MessagePackHandler(Handler):
         """The bytes sent for *record*."""
         from ._native import msgpack_frame
         message = self.format(record)
+        standard = record_attrs()
         extra = {k: v for k, v in record.__dict__.items()
-                 if k not in _RECORD_ATTRS}
+                 if k not in standard}
         return msgpack_frame(
             record.name, record.levelno, message,
             int(record.created * 1e9), record.pathname or '',

@@ -85,10 +85,10 @@ def run(code, *args, timeout=60, prologue=PROLOGUE, **kw):
         err.decode(errors='replace')
 
 
-def finish(p, timeout=60):
+def finish(p, timeout=60, input=None):
     """Waits for *p*; asserts it exited 0; returns (stdout, stderr)."""
     try:
-        out, err = p.communicate(timeout=timeout)
+        out, err = p.communicate(input, timeout=timeout)
     except subprocess.TimeoutExpired:
         p.kill()
         out, err = p.communicate()
@@ -331,6 +331,7 @@ LIMIT = 1 << 20
 PAD = 'x' * 80
 
 FSIZE_CHILD = r'''
+import resource
 resource.setrlimit(resource.RLIMIT_FSIZE, (%d, %d))
 n = int(args[0])
 h = make(maxBytes=int(args[1]), backupCount=int(args[2]))
@@ -361,8 +362,9 @@ def test_file_size_limit_loses_records_and_says_so(tmp_path):
     assert code == 0, err
     assert size(path) <= LIMIT
     nums = record_lines(read(path), path)
-    # What fits is there, in order, from the first record on.
-    assert nums == list(range(len(nums)))
+    # What fits is there, in order, from the first record on; a batch that
+    # does not fit is lost whole, a later smaller one may still fit.
+    assert nums[:1] == [0] and nums == sorted(set(nums)), nums[:3]
     assert len(nums) * (len(PAD) + 14) > LIMIT // 2, len(nums)
     reports = LOST.findall(err)
     assert reports, err[-2000:]
@@ -437,8 +439,7 @@ def test_idle_consumer_trims_the_preallocated_tail(tmp_path):
         assert read(path) == expected
         time.sleep(0.2)
         assert read(path) == expected
-        child.stdin.close()
-        _, err = finish(child)
+        _, err = finish(child, input=b'\n')
     finally:
         if child.poll() is None:
             child.kill()

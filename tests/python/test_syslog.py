@@ -288,13 +288,22 @@ class RawTCPServer(object):
 
     def __init__(self):
         self.sock = socket.create_server(('127.0.0.1', 0))
+        self.sock.settimeout(0.1)
         self.port = self.sock.getsockname()[1]
         self.data = b''
+        self.closing = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
     def _serve(self):
-        conn, _ = self.sock.accept()
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+                break
+            except socket.timeout:
+                if self.closing.is_set():   # the client never connected
+                    return
+        conn.settimeout(15)
         with conn:
             while True:
                 chunk = conn.recv(65536)
@@ -303,6 +312,7 @@ class RawTCPServer(object):
                 self.data += chunk
 
     def close(self):
+        self.closing.set()
         self.thread.join(15)
         self.sock.close()
 
