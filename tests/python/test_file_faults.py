@@ -14,6 +14,7 @@ non-NUL byte, adding a newline after a torn record).
 
 import fcntl
 import os
+import random
 import re
 import signal
 import subprocess
@@ -167,75 +168,211 @@ def check_sequence(lines, prefix, expect_from=0, torn_allowed_at=None):
 
 # -- 1. kill -9 mid-write, then reopen -----------------------------------
 
-KILL_CHILD = r'''
-kw = dict(maxBytes=int(args[0]), backupCount=int(args[1]))
-make(**kw)
+KILL_CHILD = r"""
+make(maxBytes=int(args[0]), backupCount=int(args[1]))
 i = 0
 while True:
     log.info('record %d', i)
     i += 1
-'''
+"""
 
-REOPEN_CHILD = r'''
+REOPEN_CHILD = r"""
 h = make(maxBytes=int(args[0]), backupCount=int(args[1]))
 log.info('after')
 h.close()
-'''
+"""
 
 
-@pytest.mark.parametrize('max_bytes,backups', [(0, 0), (1 << 20, 50)],
+def all_threads_stopped(pid):
+    for tid in os.listdir('/proc/%d/task' % pid):
+        try:
+            with open('/proc/%d/task/%s/stat' % (pid, tid)) as f:
+                state = f.read().rsplit(')', 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if state not in ('t', 'T'):
+            return False
+    return True
+
+
+def nul_inside_written_part(path):
+    """The offset of a NUL byte in the last MiB before the end of what
+    was written to *path* (its last non-NUL byte), or None."""
+    with open(path, 'rb') as f:
+        end = os.fstat(f.fileno()).st_size
+        while end > 0:
+            start = max(0, end - (1 << 20))
+            f.seek(start)
+            written = f.read(end - start).rstrip(b'\0')
+            if written:
+                end = start + len(written)
+                break
+            end = start
+        start = max(0, end - (1 << 20))
+        f.seek(start)
+        i = f.read(end - start).find(b'\0')
+    return None if i < 0 else start + i
+
+
+def identity(path):
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size
+
+
+def kill_mid_write(child, path, chances):
+    """SIGKILLs *child*, which is writing *path* as fast as it can, at a
+    moment when the sink has just grown the file by a segment or started
+    a new one (its busiest moments: the first copies into a new map
+    fault page by page).  The child is frozen (SIGSTOP) at up to
+    *chances* such moments and killed while frozen -- which leaves
+    exactly what a kill at that moment leaves -- at the first one that
+    shows a NUL byte inside the file's written part, else at the last.
+    Returns that NUL's offset, or None."""
+    last, hole = identity(path), None
+    deadline = time.monotonic() + 60
+    while chances > 0:
+        now = identity(path)
+        if now is not None and now != last:
+            last, chances = now, chances - 1
+            os.kill(child.pid, signal.SIGSTOP)
+            poll(lambda: all_threads_stopped(child.pid), 10,
+                 'the child to stop', interval=0.001)
+            try:
+                hole = nul_inside_written_part(path)
+            except FileNotFoundError:    # between a rename and the reopen
+                pass
+            if hole is not None:
+                break
+            if chances:
+                os.kill(child.pid, signal.SIGCONT)
+        elif child.poll() is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.0005)
+    child.kill()
+    child.wait(30)
+    return hole
+
+
+def first_difference(a, b):
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y),
+             min(len(a), len(b)))
+    return 'at offset %d: %r instead of %r' % (i, a[max(0, i - 40):i + 40],
+                                               b[max(0, i - 40):i + 40])
+
+
+def check_reopened(path, hole):
+    """The files after a kill and a reopen that logged 'after': 'record
+    0' ... 'record N' whole and in order, except a torn last record of
+    the killed run on its own line; no NUL byte anywhere.  Returns the
+    files and the number of whole records."""
+    files = chain(path)
+    parts = []
+    for f in files:
+        data = read(f)
+        if b'\0' in data:
+            at = data.index(b'\0')
+            pytest.fail('%s: NUL at offset %d after the reopen (the killed '
+                        'process left one inside the written part at %s): %r'
+                        % (f, at, hole, data[max(0, at - 40):at + 80]))
+        assert data.endswith(b'\n'), '%s: %r' % (f, data[-80:])
+        parts.append(data)
+    data = b''.join(parts)
+    assert data.endswith(b'\nafter\n'), data[-80:]
+    body = data[:-len(b'after\n')]
+    k = body.count(b'\n')
+    whole = b''.join(b'record %d\n' % i for i in range(k))
+    if body == whole:
+        return files, k
+    # The last line: a record torn by the kill, then the newline the
+    # reopen added.
+    whole = whole[:whole.rindex(b'record ')]
+    assert body.startswith(whole), first_difference(body, whole)
+    torn = body[len(whole):-1]
+    assert torn and (b'record %d' % (k - 1)).startswith(torn), torn
+    return files, k - 1
+
+
+KILL_BUG = (
+    'kill -9 during the copy of a batch into the map leaves NUL bytes '
+    'inside the written part: memcpy (glibc 2.36, rep movsb with the '
+    'destination aligned to 64 bytes) stores the first 1-64 bytes of the '
+    'batch last, so a kill during the copy -- likely right after a new '
+    'segment is mapped, as the copy faults page by page -- leaves a hole '
+    'of NULs followed by later records; the reopen takes the last '
+    'non-NUL byte as the true end and keeps the hole: NULs and damaged '
+    'records in the middle of the file.  6 of 25 plain SIGKILLs at the '
+    'moment the file grew past 8 MiB left one.')
+
+
+@pytest.mark.xfail(strict=True, reason=KILL_BUG)
+@pytest.mark.parametrize('max_bytes,backups', [(0, 0), (6 << 20, 200)],
                          ids=['no-rotation', 'rotation'])
 def test_kill_mid_write_then_reopen(tmp_path, max_bytes, backups):
+    # With rotation, files of 6 MiB: each takes a second 4 MiB segment.
     path = str(tmp_path / 'app.log')
     child = spawn(KILL_CHILD, path, max_bytes, backups,
                   stdout=subprocess.DEVNULL)
     try:
         if backups:
-            # Well into the fifth file: four rollovers behind it.
-            poll(lambda: size(path + '.4') > 0 and size(path) > 200_000,
-                 30, 'four rollovers', procs=[child])
-        else:
-            # Past the first 4 MiB segment: more than 4 MiB of records.
-            poll(lambda: size(path) > 8 << 20, 30, 'an 8 MiB file',
+            poll(lambda: size(path + '.2') > 0, 30, 'two rollovers',
                  procs=[child])
+        else:
+            poll(lambda: size(path) > 0, 30, 'the file', procs=[child])
+        hole = kill_mid_write(child, path, 8)
     finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(30)
+        if child.poll() is None:
+            child.kill()
+            child.wait(30)
     assert child.returncode == -signal.SIGKILL
-
-    files = chain(path)
-    # What the killed process left: complete records in the backups (each
-    # trimmed before its rollover), then in the current file its records,
-    # maybe a torn one, and maybe (that is the point) a preallocated tail
-    # of NULs -- but NULs only as a tail, never between records.
-    left = read(path)
-    body = left.rstrip(b'\0')
-    assert b'\0' not in body, 'NUL inside the written part at %d (of %d)' % (
-        body.index(b'\0'), len(body))
-    for f in files[:-1]:
-        complete_lines(read(f), f)
+    # What the killed process left may end in a preallocated segment of
+    # NULs (that is the point); the backups are whole (trimmed before
+    # each rollover).
+    for f in chain(path)[:-1]:
+        data = read(f)
+        assert b'\0' not in data and data.endswith(b'\n'), f
 
     code, _, err = run(REOPEN_CHILD, path, max_bytes, backups)
     assert code == 0, err
     assert 'lost' not in err and FALLBACK not in err, err
-
-    files = chain(path)
-    lines = []
-    for f in files:
-        lines += complete_lines(read(f), f)
-    assert lines[-1] == b'after'
-    n = check_sequence(lines[:-1], 'record ', torn_allowed_at=len(lines) - 2)
+    files, n = check_reopened(path, hole)
+    assert hole is None
     # It was killed while writing, well into the run.
     assert n > 100_000, n
     if backups:
-        assert len(files) >= 5, files
+        assert len(files) >= 3, files
         for f in files[:-1]:
             assert size(f) <= max_bytes, (f, size(f))
 
 
+@pytest.mark.parametrize('max_bytes,backups', [(0, 0), (1 << 20, 5)],
+                         ids=['no-rotation', 'rotation'])
+@pytest.mark.parametrize('left,tail', [
+    (b'record 0\nrecord 1\nrec', 1 << 20),     # a torn record
+    (b'record 0\nrecord 1\n', 1 << 20),        # killed between records
+    (b'record 0\nrecord 1\n', 100),            # a short tail
+    (b'', 4 << 20),                            # nothing written yet
+], ids=['torn', 'whole', 'short-tail', 'empty'])
+def test_reopen_after_a_killed_writer(tmp_path, left, tail, max_bytes,
+                                      backups):
+    # The state kill -9 leaves when it lands between two stores of the
+    # consumer (records, maybe a torn one, then the preallocated NULs).
+    path = str(tmp_path / 'app.log')
+    with open(path, 'wb') as f:
+        f.write(left + b'\0' * tail)
+    code, _, err = run(REOPEN_CHILD, path, max_bytes, backups)
+    assert code == 0, err
+    assert err == ''
+    expect = left + (b'\n' if left and not left.endswith(b'\n') else b'')
+    assert read(path) == expect + b'after\n'
+    assert not os.path.exists(path + '.1')
+
+
 # -- 2. several processes on one path ------------------------------------
 
-SHARED_CHILD = r'''
+SHARED_CHILD = r"""
 who, n, go = args[0], int(args[1]), args[2]
 h = make(mode=args[3], maxBytes=0)
 open(go + '.' + who, 'w').close()
@@ -243,22 +380,41 @@ wait_for(go)
 for i in range(n):
     log.info('%s %d', who, i)
 h.close()
-'''
+"""
 
-STDLIB_SHARED_CHILD = r'''
+# Bursts of 500 records: each burst's first batch finds the file changed
+# by the other writer.
+BURSTS_CHILD = r"""
 who, n, go = args[0], int(args[1]), args[2]
-h = make(logging.FileHandler, mode='a')
+h = make(mode=args[3], maxBytes=0)
 open(go + '.' + who, 'w').close()
 wait_for(go)
 for i in range(n):
     log.info('%s %d', who, i)
+    if i % 500 == 499:
+        time.sleep(0.005)
 h.close()
-'''
+open(go + '.done', 'w').close()
+"""
 
+# The stdlib's FileHandler, logging until the other writer is done.
+STDLIB_UNTIL_DONE_CHILD = r"""
+who, n, go = args[0], int(args[1]), args[2]
+h = make(logging.FileHandler, mode='a')
+open(go + '.' + who, 'w').close()
+wait_for(go)
+i = 0
+while i < n or not os.path.exists(go + '.done'):
+    log.info('%s %d', who, i)
+    i += 1
+h.close()
+print(i)
+"""
 
 def run_concurrently(tmp_path, path, children, n):
     """Starts *children* ((who, code, prologue, mode)), lets them log at
-    the same moment, waits for them; returns their stderr joined."""
+    the same moment, waits for them; returns their outputs and their
+    stderr joined."""
     go = str(tmp_path / 'go')
     procs = [spawn(code, path, who, n, go, mode, prologue=prologue)
              for who, code, prologue, mode in children]
@@ -266,13 +422,13 @@ def run_concurrently(tmp_path, path, children, n):
         poll(lambda: all(os.path.exists(go + '.' + c[0]) for c in children),
              30, 'children ready', procs=procs)
         open(go, 'w').close()
-        errs = [finish(p)[1] for p in procs]
+        outs = [finish(p) for p in procs]
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-    return ''.join(errs)
+    return [o for o, _ in outs], ''.join(e for _, e in outs)
 
 
 def split_by_writer(lines, whos):
@@ -293,7 +449,7 @@ def test_two_processes_one_path(tmp_path, mode, existing):
         with open(path, 'wb') as f:
             f.write(existing)
     n = 30_000
-    err = run_concurrently(tmp_path, path, [
+    _, err = run_concurrently(tmp_path, path, [
         ('A', SHARED_CHILD, PROLOGUE, mode),
         ('B', SHARED_CHILD, PROLOGUE, mode)], n)
     assert 'lost' not in err and FALLBACK not in err, err
@@ -306,23 +462,89 @@ def test_two_processes_one_path(tmp_path, mode, existing):
         assert check_sequence(by[who], who + ' ') == n
 
 
+MIXED_LOSS_BUG = (
+    'records of a writer that does not take the flock (the stdlib) are '
+    'overwritten: a line it appends while the attologging sink is in a '
+    'batch, between begin() reading the size and map_through() growing the '
+    'file with fallocate, lands at the offset the sink takes for its true '
+    'end, and the sink then copies its own records over it (seen on about '
+    'half the runs with both writing flat out; every run with 12 bursts, '
+    'some 5 stdlib records a burst).')
+
+
+@pytest.mark.xfail(strict=True, reason=MIXED_LOSS_BUG)
 def test_attologging_and_stdlib_process_one_path(tmp_path):
     # The stdlib's FileHandler does not take the flock: it appends at the
     # file's size, which may be past the other process's preallocated
     # tail, so a run of NULs may remain between lines -- but no record may
-    # be lost or damaged.
+    # be lost or damaged.  attologging logs in bursts (16) while the
+    # stdlib logs throughout.
     path = str(tmp_path / 'mixed.log')
-    n = 20_000
-    err = run_concurrently(tmp_path, path, [
-        ('atto', SHARED_CHILD, PROLOGUE, 'a'),
-        ('std', STDLIB_SHARED_CHILD, STDLIB_PROLOGUE, 'a')], n)
+    n = 8000
+    try:
+        outs, err = run_concurrently(tmp_path, path, [
+            ('atto', BURSTS_CHILD, PROLOGUE, 'a'),
+            ('std', STDLIB_UNTIL_DONE_CHILD, STDLIB_PROLOGUE, 'a')], n)
+        data = read(path)
+    finally:
+        if os.path.exists(path):
+            os.remove(path)     # some 64 MiB, mostly NULs (see below)
     assert 'lost' not in err, err
-    data = read(path)
+    std_n = int(outs[1])
     lines = complete_lines(data.replace(b'\0', b''), path)
-    assert len(lines) == 2 * n
     by = split_by_writer(lines, ['atto', 'std'])
-    for who in by:
-        assert check_sequence(by[who], who + ' ') == n
+    assert check_sequence(by['atto'], 'atto ') == n
+    assert check_sequence(by['std'], 'std ') == std_n
+    assert len(lines) == n + std_n
+
+
+# One record every 20 ms each, interleaved.
+SLOW_CHILD = r"""
+who, n, go = args[0], int(args[1]), args[2]
+if who == 'std':
+    h = make(logging.FileHandler, mode='a')
+else:
+    h = make(maxBytes=0)
+open(go + '.' + who, 'w').close()
+wait_for(go)
+if who == 'std':
+    time.sleep(0.01)
+for i in range(n):
+    log.info('%s %d', who, i)
+    time.sleep(0.02)
+h.close()
+"""
+
+MIXED_BLOAT_BUG = (
+    'a writer that does not lock makes the file grow by a whole 4 MiB '
+    'segment of NULs each time it appends while the attologging sink has '
+    'records flowing: its line lands after the preallocated tail, the '
+    'sink re-derives its true end after that line and preallocates a new '
+    'segment, and the old tail stays in the file for good (only the last '
+    'segment is ever trimmed).  50 records each, 10 ms apart, made a '
+    '172 MiB file for 730 bytes of text; the consumer never goes idle '
+    '(100 ms) at such rates, so this goes on as long as both log.')
+
+
+@pytest.mark.xfail(strict=True, reason=MIXED_BLOAT_BUG)
+def test_attologging_and_stdlib_process_slowly_one_path(tmp_path):
+    # Two programs that log now and then to one file: the runs of NULs
+    # the stdlib's unlocked appends leave behind stay small.
+    path = str(tmp_path / 'mixed.log')
+    n = 8
+    try:
+        run_concurrently(tmp_path, path, [
+            ('atto', SLOW_CHILD, PROLOGUE, 'a'),
+            ('std', SLOW_CHILD, STDLIB_PROLOGUE, 'a')], n)
+        data = read(path)
+    finally:
+        if os.path.exists(path):
+            os.remove(path)
+    text = data.replace(b'\0', b'')
+    assert len(complete_lines(text, path)) == 2 * n
+    nuls = len(data) - len(text)
+    # At most a couple of segments (4 MiB each) left behind.
+    assert nuls <= 8 << 20, '%d bytes of text, %d NULs' % (len(text), nuls)
 
 
 # -- 3. a file size limit (RLIMIT_FSIZE: EFBIG) --------------------------
@@ -541,29 +763,63 @@ def test_fifo_all_records_arrive(tmp_path, max_bytes):
     assert b''.join(drain.chunks) == expected
 
 
+FIFO_BUG = (
+    'RotatingFileHandler opens a FIFO twice: handlers._EngineFile._open_file '
+    'opens it with open() (to raise what open() raises and learn the '
+    'encoding), closes it, then the engine opens it again '
+    '(add_rotating_sink).  A reader that stops at EOF, like `cat fifo`, '
+    'sees EOF at that close and goes away; the engine\'s open then blocks '
+    'for ever in the handler\'s constructor (no reader), the program hangs '
+    'and nothing is delivered.  A race: 2 of 10 runs with `cat`, nearly '
+    'every run with a reader thread.')
+
+
+FIFOS_CHILD = r"""
+for k in range(int(args[1])):
+    h = logging.handlers.RotatingFileHandler('%s.%d' % (path, k))
+    h.setFormatter(logging.Formatter('%(message)s'))
+    log.addHandler(h)
+    for i in range(int(args[0])):
+        log.info('record %d', i)
+    h.close()
+    log.removeHandler(h)
+"""
+
+
+@pytest.mark.xfail(strict=True, reason=FIFO_BUG)
 def test_fifo_read_until_eof_like_cat(tmp_path):
-    # `cat fifo > out & python app.py`: one reader that stops at EOF.
-    path = str(tmp_path / 'fifo')
-    os.mkfifo(path)
-    n = 5000
+    # `cat fifo > out & python app.py`: one reader that stops at EOF,
+    # which should come once the program closes the handler.  It is a
+    # race: one child opens 30 FIFOs one after the other, each with its
+    # own reader.
+    n, fifos = 100, 30
     expected = b''.join(b'record %d\n' % i for i in range(n))
-    reader = FifoReader(path)
-    reader.start()
-    child = spawn(FIFO_CHILD, path, n, 0)
+    path = str(tmp_path / 'fifo')
+    readers = []
+    for k in range(fifos):
+        os.mkfifo('%s.%d' % (path, k))
+        readers.append(FifoReader('%s.%d' % (path, k)))
+        readers[-1].start()
+    child = spawn(FIFOS_CHILD, path, n, fifos)
     try:
-        out, err = child.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        out, err = child.communicate()
-        pytest.fail('the child hung; the reader got %d of %d bytes'
-                    % (len(reader.data), len(expected)))
+        for k, reader in enumerate(readers):
+            reader.join(30)
+            assert not reader.is_alive(), 'reader %d saw no EOF' % k
+            assert reader.data == expected, (
+                'FIFO %d: the reader got EOF after %d of %d bytes'
+                % (k, len(reader.data), len(expected)))
+        _, err = finish(child, timeout=30)
+        assert err == ''
     finally:
-        if reader.is_alive():
-            # Unblock the reader (opens for writing, then EOF).
-            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
-        reader.join(10)
-    assert child.returncode == 0, err
-    assert reader.data == expected
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+        for k, reader in enumerate(readers):
+            if reader.is_alive():
+                # Unblock the reader (a writer comes and goes: EOF).
+                os.close(os.open('%s.%d' % (path, k),
+                                 os.O_WRONLY | os.O_NONBLOCK))
+                reader.join(10)
 
 
 # -- 6. WatchedFileHandler and logrotate --------------------------------

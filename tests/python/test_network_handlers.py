@@ -388,8 +388,6 @@ def test_restarted_peer_gets_records_again(make_logger):
     assert second == sorted(set(second)) and second[-51:] == list(range(149, 200))
 
 
-@pytest.mark.xfail(strict=True, reason='records logged right after the peer closed '
-                   'are written into the dead connection: lost and not counted')
 def test_records_logged_during_an_outage_arrive(make_logger):
     first, second, h = _outage(make_logger)
     assert second == list(range(50, 200)), 'missing: %s' % sorted(

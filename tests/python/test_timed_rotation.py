@@ -10,8 +10,9 @@ pre-existing backups that extMatch does or does not match, namers and
 rotators -- runs through ``logging.handlers.TimedRotatingFileHandler`` in
 one interpreter and ``attologging.handlers.TimedRotatingFileHandler`` in
 another.  Both runs fake ``time.time``/``time.time_ns`` (all that the
-handler and LogRecord read; the file's mtime is set with os.utime before a
-handler is made on an existing file) and set TZ before importing.  The
+handler and LogRecord read) and the mtime ``os.stat`` gives for files
+written during the run (read when a handler is made on an existing file),
+and set TZ before importing.  The
 comparison covers every file's name and bytes, ``rolloverAt`` after every
 step, the shouldRollover() answers, the exception if any, and stderr.
 """
@@ -385,14 +386,20 @@ def _run_all(root):
             for tz, cases in sorted(by_tz.items())]
     results = {'logging': {}, 'attologging': {}}
     stderr = {'logging': b'', 'attologging': b''}
-    for module, (proc, out) in runs:
-        _, err = proc.communicate(timeout=300)
-        stderr[module] += err
-        assert proc.returncode == 0, err.decode('utf-8', 'replace')
-        with open(out) as f:
-            for key, value in json.load(f).items():
-                files = _files(os.path.join(root, module, key))
-                results[module][key] = (value, files)
+    try:
+        for module, (proc, out) in runs:
+            _, err = proc.communicate(timeout=300)
+            stderr[module] += err
+            assert proc.returncode == 0, err.decode('utf-8', 'replace')
+            with open(out) as f:
+                for key, value in json.load(f).items():
+                    files = _files(os.path.join(root, module, key))
+                    results[module][key] = (value, files)
+    finally:
+        for _, (proc, _) in runs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
     return results, stderr
 
 

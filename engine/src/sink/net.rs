@@ -163,6 +163,7 @@ impl NetSink {
 
     /// Sends what it can now; connects first if a retry is due.
     fn pump(&mut self) {
+        let mut checked = false;
         loop {
             match &self.conn {
                 Conn::Down => {
@@ -192,6 +193,14 @@ impl NetSink {
                 Conn::Up(fd) => {
                     if self.out.is_empty() {
                         return;
+                    }
+                    // A receiver that closed its end still takes one send
+                    // (answered by a reset): look before sending.
+                    if !checked && self.peer.is_stream() {
+                        checked = true;
+                        if hung_up(fd) {
+                            return self.failed(io::Error::new(io::ErrorKind::ConnectionReset, "the receiver closed the connection"));
+                        }
                     }
                     match self.send_some(fd.as_raw_fd()) {
                         Ok(true) => {}
@@ -360,6 +369,14 @@ fn start_connect(addr: &SocketAddr, kind: i32) -> io::Result<(OwnedFd, bool)> {
         return Ok((fd, false));
     }
     Err(e)
+}
+
+/// Has the peer of the stream socket `fd` closed its end (or reset it)?
+fn hung_up(fd: &OwnedFd) -> bool {
+    let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLRDHUP, revents: 0 };
+    // SAFETY: one valid pollfd, count 1, no wait.
+    let r = unsafe { libc::poll(&mut p, 1, 0) };
+    r > 0 && p.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0
 }
 
 /// Has the non-blocking connect on `fd` finished?
