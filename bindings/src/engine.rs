@@ -129,14 +129,14 @@ impl Engine {
     /// (`RotatingFileHandler`). With `delay` the file is opened on the first
     /// write. `rotate_empty`: whether an empty file rolls over (before
     /// Python 3.13 and 3.12.6 it does).
-    #[pyo3(signature = (path, mode, max_bytes, backup_count, rotate_empty, delay = false))]
-    fn add_rotating_sink(&self, path: std::path::PathBuf, mode: &str, max_bytes: u64, backup_count: u32, rotate_empty: bool, delay: bool) -> PyResult<u32> {
+    /// With `map` the file is written through a memory map (see
+    /// `RotatingFileSink::through_map`), else with `O_APPEND` writes.
+    #[pyo3(signature = (path, mode, max_bytes, backup_count, rotate_empty, delay = false, map = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_rotating_sink(&self, path: std::path::PathBuf, mode: &str, max_bytes: u64, backup_count: u32, rotate_empty: bool, delay: bool, map: bool) -> PyResult<u32> {
         let mode = file_mode(mode)?;
-        let sink = if delay {
-            RotatingFileSink::delayed(&path, mode, max_bytes, backup_count, rotate_empty)
-        } else {
-            RotatingFileSink::open(&path, mode, max_bytes, backup_count, rotate_empty).map_err(|e| os_error(&path, e))?
-        };
+        let sink = RotatingFileSink::delayed(&path, mode, max_bytes, backup_count, rotate_empty).through_map(map);
+        let sink = if delay { sink } else { sink.opened().map_err(|e| os_error(&path, e))? };
         Ok(self.inner.add_sink(Box::new(sink)).0)
     }
 

@@ -51,6 +51,10 @@ _StdlibSysLogHandler = SysLogHandler
 # 3.12.6): that version reads the position into a local ``pos`` first.
 _ROTATE_EMPTY = 'pos' not in _StdlibRotatingFileHandler.shouldRollover.__code__.co_varnames
 
+# ATTOLOGGING_MMAP=1: rotating files are written through a memory map
+# instead of O_APPEND writes (docs/handlers.md: slower on ext4, as measured).
+_MMAP = _os.environ.get('ATTOLOGGING_MMAP') == '1'
+
 # Error handlers whose output is valid UTF-8 (the engine writes UTF-8 text).
 _UTF8_SAFE_ERRORS = (None, 'strict', 'replace', 'ignore', 'backslashreplace',
                      'xmlcharrefreplace', 'namereplace')
@@ -176,7 +180,7 @@ class RotatingFileHandler(_EngineFile, _StdlibRotatingFileHandler):
         if limits is None:
             return None
         return ('add_rotating_sink',) + limits + (_ROTATE_EMPTY,
-                                                  bool(self.delay))
+                                                  bool(self.delay), _MMAP)
 
     def emit(self, record):
         """Write *record*; rotation is the consumer's (engine sink) or the
@@ -255,7 +259,7 @@ class TimedRotatingFileHandler(_EngineFile, _StdlibTimedRotatingFileHandler):
 
     def _sink_spec(self):
         # The stdlib rotates: the sink only appends (no size limit).
-        return ('add_rotating_sink', 0, 0, False, bool(self.delay))
+        return ('add_rotating_sink', 0, 0, False, bool(self.delay), _MMAP)
 
 
 class SysLogHandler(_StdlibSysLogHandler):
