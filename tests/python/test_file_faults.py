@@ -30,6 +30,9 @@ ENV = dict(os.environ, PYTHONPATH=PYTHON_DIR + (
     os.pathsep + os.environ['PYTHONPATH'] if os.environ.get('PYTHONPATH')
     else ''))
 ENV.pop('PYTHONWARNINGS', None)
+# These tests are about the memory-mapped write path, which is opt-in (the
+# default O_APPEND path is what test_file_handlers.py compares with the stdlib).
+ENV['ATTOLOGGING_MMAP'] = '1'
 
 FALLBACK = 'writing with O_APPEND instead of a memory map'
 
