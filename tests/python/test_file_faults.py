@@ -1,15 +1,23 @@
-"""Fault tests for the engine's file sinks, each scenario in fresh
-subprocesses: a process killed mid-write (the memory-mapped file's
-preallocated NUL tail left behind), several processes on one path, a file
-size limit (``RLIMIT_FSIZE``: writes fail with ``EFBIG``), the idle trim,
-the ``O_APPEND`` fallback (a lock held elsewhere, a FIFO) and logrotate
-under a ``WatchedFileHandler``.
+"""Fault tests for the engine's rotating file sink, each scenario in fresh
+subprocesses: a process killed mid-write, several processes on one path
+(attologging and the stdlib), a file size limit (``RLIMIT_FSIZE``: writes
+fail with ``EFBIG``), the idle trim, the ``O_APPEND`` fallback (a lock
+held elsewhere, a FIFO) and logrotate under a ``WatchedFileHandler``.
 
-What the rotating sink does is described in engine/src/sink/mapped.rs:
-while records flow its file ends in a preallocated segment of NULs, cut off
-when the consumer goes idle, on flush, before a rollover and on close; a
-sink that finds the file changed re-derives the true end (after the last
-non-NUL byte, adding a newline after a torn record).
+Most scenarios run both ways the sink can write (docs/handlers.md):
+batched ``O_APPEND`` ``write(2)``s (the default) and, with
+``ATTOLOGGING_MMAP=1``, through a memory map (engine/src/sink/mapped.rs):
+while records flow the file then ends in a preallocated segment of NULs,
+cut off when the consumer goes idle, on flush, before a rollover and on
+close; every batch holds an ``flock``, and a sink that finds the file
+changed re-derives the true end (after the last non-NUL byte, adding a
+newline after a torn record).
+
+Tests marked ``xfail`` show bugs (see their reasons); several are races,
+so those tests pick their moments (freezing a writer with SIGSTOP) or
+repeat until the fault shows.  They are not strict: a race that does not
+show in one run must not turn the suite red (run with ``--runxfail`` to
+see them fail).
 """
 
 import fcntl
@@ -29,15 +37,31 @@ PYTHON_DIR = os.path.join(os.path.dirname(os.path.dirname(
 ENV = dict(os.environ, PYTHONPATH=PYTHON_DIR + (
     os.pathsep + os.environ['PYTHONPATH'] if os.environ.get('PYTHONPATH')
     else ''))
-ENV.pop('PYTHONWARNINGS', None)
-# These tests are about the memory-mapped write path, which is opt-in (the
-# default O_APPEND path is what test_file_handlers.py compares with the stdlib).
-ENV['ATTOLOGGING_MMAP'] = '1'
+for _name in ('PYTHONWARNINGS', 'ATTOLOGGING_MMAP'):
+    ENV.pop(_name, None)
+MMAP_ENV = dict(ENV, ATTOLOGGING_MMAP='1')
 
 FALLBACK = 'writing with O_APPEND instead of a memory map'
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith('linux'),
                                 reason='Linux fault injection')
+
+
+@pytest.fixture(autouse=True)
+def _drop_big_files(tmp_path):
+    """Removes what a test leaves over 1 MiB (pytest keeps the last few
+    runs' directories)."""
+    yield
+    for root, _, names in os.walk(str(tmp_path)):
+        for name in names:
+            f = os.path.join(root, name)
+            if os.path.isfile(f) and os.path.getsize(f) > 1 << 20:
+                os.remove(f)
+
+
+# How the rotating sink writes: parametrize a test with ``mmap``.
+BOTH_WAYS = pytest.mark.parametrize('mmap', [False, True],
+                                    ids=['write', 'mmap'])
 
 # The child's prologue: sys.argv[1] is the log file, sys.argv[2:] are
 # scenario arguments.  ``make(cls, **kw)`` attaches a handler with a bare
@@ -69,15 +93,17 @@ STDLIB_PROLOGUE = PROLOGUE.replace('import attologging as logging\n'
                                    'import logging, logging.handlers\n')
 
 
-def spawn(code, *args, prologue=PROLOGUE, **kw):
+def spawn(code, *args, prologue=PROLOGUE, mmap=False, **kw):
     kw.setdefault('stdout', subprocess.PIPE)
     kw.setdefault('stderr', subprocess.PIPE)
     return subprocess.Popen([sys.executable, '-c', prologue + code]
-                            + [str(a) for a in args], env=ENV, **kw)
+                            + [str(a) for a in args],
+                            env=MMAP_ENV if mmap else ENV, **kw)
 
 
-def run(code, *args, timeout=60, prologue=PROLOGUE, **kw):
-    p = spawn(code, *args, prologue=prologue, **kw)
+def run(code, *args, timeout=60, **kw):
+    """Runs a child to its end: (exit code, stdout, stderr)."""
+    p = spawn(code, *args, **kw)
     try:
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -150,40 +176,41 @@ def complete_lines(data, where):
     return data.split(b'\n')[:-1]
 
 
-def check_sequence(lines, prefix, expect_from=0, torn_allowed_at=None):
-    """Asserts *lines* are '<prefix><n>' for n = expect_from, +1, ...
-    without gaps; the line at index *torn_allowed_at* may instead be a
-    non-empty prefix of the next expected record (a record torn by a
-    kill).  Returns the next expected n."""
+def check_sequence(lines, prefix):
+    """Asserts *lines* are '<prefix>0', '<prefix>1', ... without gaps;
+    returns how many."""
     pat = re.compile(re.escape(prefix.encode()) + rb'(\d+)')
-    n = expect_from
-    for i, line in enumerate(lines):
+    for n, line in enumerate(lines):
         m = pat.fullmatch(line)
-        if m and int(m.group(1)) == n:
-            n += 1
-            continue
-        want = ('%s%d' % (prefix, n)).encode()
-        assert i == torn_allowed_at and line and want.startswith(line), (
+        assert m and int(m.group(1)) == n, (
             'line %d of %d is %r, expected %r (previous: %r)'
-            % (i, len(lines), line, want, lines[max(0, i - 3):i]))
-    return n
+            % (n, len(lines), line, ('%s%d' % (prefix, n)).encode(),
+               lines[max(0, n - 3):n]))
+    return len(lines)
+
+
+def first_difference(a, b):
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y),
+             min(len(a), len(b)))
+    return 'at offset %d: %r instead of %r' % (i, a[max(0, i - 40):i + 40],
+                                               b[max(0, i - 40):i + 40])
 
 
 # -- 1. kill -9 mid-write, then reopen -----------------------------------
 
-KILL_CHILD = r"""
+KILL_CHILD = r'''
 make(maxBytes=int(args[0]), backupCount=int(args[1]))
 i = 0
 while True:
     log.info('record %d', i)
     i += 1
-"""
+'''
 
-REOPEN_CHILD = r"""
+REOPEN_CHILD = r'''
 h = make(maxBytes=int(args[0]), backupCount=int(args[1]))
 log.info('after')
 h.close()
-"""
+'''
 
 
 def all_threads_stopped(pid):
@@ -226,19 +253,21 @@ def identity(path):
 
 
 def kill_mid_write(child, path, chances):
-    """SIGKILLs *child*, which is writing *path* as fast as it can, at a
-    moment when the sink has just grown the file by a segment or started
-    a new one (its busiest moments: the first copies into a new map
-    fault page by page).  The child is frozen (SIGSTOP) at up to
-    *chances* such moments and killed while frozen -- which leaves
-    exactly what a kill at that moment leaves -- at the first one that
-    shows a NUL byte inside the file's written part, else at the last.
-    Returns that NUL's offset, or None."""
+    """SIGKILLs *child*, which is writing *path* through a map as fast as
+    it can, at a moment when the sink has just grown the file by a new
+    segment (its busiest moments: the first copies into a new map fault
+    page by page).  The child is frozen (SIGSTOP) at up to *chances*
+    such moments and killed while frozen -- which leaves exactly what a
+    kill at that moment leaves -- at the first one that shows a NUL byte
+    inside the file's written part, else at the last.  Returns that
+    NUL's offset, or None."""
     last, hole = identity(path), None
     deadline = time.monotonic() + 60
     while chances > 0:
         now = identity(path)
-        if now is not None and now != last:
+        if now is None or last is None or now[0] != last[0]:
+            last = now                    # a new file: not a new segment
+        elif now[1] > last[1]:
             last, chances = now, chances - 1
             os.kill(child.pid, signal.SIGSTOP)
             poll(lambda: all_threads_stopped(child.pid), 10,
@@ -251,7 +280,7 @@ def kill_mid_write(child, path, chances):
                 break
             if chances:
                 os.kill(child.pid, signal.SIGCONT)
-        elif child.poll() is not None or time.monotonic() > deadline:
+        if child.poll() is not None or time.monotonic() > deadline:
             break
         time.sleep(0.0005)
     child.kill()
@@ -259,18 +288,13 @@ def kill_mid_write(child, path, chances):
     return hole
 
 
-def first_difference(a, b):
-    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y),
-             min(len(a), len(b)))
-    return 'at offset %d: %r instead of %r' % (i, a[max(0, i - 40):i + 40],
-                                               b[max(0, i - 40):i + 40])
-
-
-def check_reopened(path, hole):
+def check_reopened(path, hole=None, own_line=True):
     """The files after a kill and a reopen that logged 'after': 'record
-    0' ... 'record N' whole and in order, except a torn last record of
-    the killed run on its own line; no NUL byte anywhere.  Returns the
-    files and the number of whole records."""
+    0' ... 'record N' whole and in order, then maybe the killed run's
+    last record torn, then 'after'; no NUL byte anywhere.  *own_line*:
+    the torn record must be on a line of its own (a sink writing through
+    a map adds the newline), else 'after' may follow it on its line, as
+    with the stdlib.  Returns the files and the number of whole records."""
     files = chain(path)
     parts = []
     for f in files:
@@ -280,22 +304,26 @@ def check_reopened(path, hole):
             pytest.fail('%s: NUL at offset %d after the reopen (the killed '
                         'process left one inside the written part at %s): %r'
                         % (f, at, hole, data[max(0, at - 40):at + 80]))
-        assert data.endswith(b'\n'), '%s: %r' % (f, data[-80:])
+        if own_line:
+            assert data.endswith(b'\n'), '%s: %r' % (f, data[-80:])
         parts.append(data)
     data = b''.join(parts)
-    assert data.endswith(b'\nafter\n'), data[-80:]
-    body = data[:-len(b'after\n')]
+    assert data.endswith(b'after\n'), data[-80:]
+    start = data.rfind(b'\n', 0, len(data) - 1) + 1
+    body, inline = data[:start], data[start:-len(b'after\n')]
+    assert not (own_line and inline), 'no newline after %r' % inline
     k = body.count(b'\n')
     whole = b''.join(b'record %d\n' % i for i in range(k))
     if body == whole:
-        return files, k
-    # The last line: a record torn by the kill, then the newline the
-    # reopen added.
-    whole = whole[:whole.rindex(b'record ')]
-    assert body.startswith(whole), first_difference(body, whole)
-    torn = body[len(whole):-1]
-    assert torn and (b'record %d' % (k - 1)).startswith(torn), torn
-    return files, k - 1
+        torn, n = inline, k
+    else:
+        assert not inline, 'two torn records? %r' % data[-200:]
+        whole = whole[:whole.rindex(b'record ')]
+        assert body.startswith(whole), first_difference(body, whole)
+        torn, n = body[len(whole):-1], k - 1
+        assert torn, 'an empty line'
+    assert (b'record %d' % n).startswith(torn), torn
+    return files, n
 
 
 KILL_BUG = (
@@ -310,13 +338,13 @@ KILL_BUG = (
     'moment the file grew past 8 MiB left one.')
 
 
-@pytest.mark.xfail(strict=True, reason=KILL_BUG)
+@pytest.mark.xfail(strict=False, reason=KILL_BUG)
 @pytest.mark.parametrize('max_bytes,backups', [(0, 0), (6 << 20, 200)],
                          ids=['no-rotation', 'rotation'])
-def test_kill_mid_write_then_reopen(tmp_path, max_bytes, backups):
+def test_kill_mid_write_then_reopen_mmap(tmp_path, max_bytes, backups):
     # With rotation, files of 6 MiB: each takes a second 4 MiB segment.
     path = str(tmp_path / 'app.log')
-    child = spawn(KILL_CHILD, path, max_bytes, backups,
+    child = spawn(KILL_CHILD, path, max_bytes, backups, mmap=True,
                   stdout=subprocess.DEVNULL)
     try:
         if backups:
@@ -324,7 +352,7 @@ def test_kill_mid_write_then_reopen(tmp_path, max_bytes, backups):
                  procs=[child])
         else:
             poll(lambda: size(path) > 0, 30, 'the file', procs=[child])
-        hole = kill_mid_write(child, path, 8)
+        hole = kill_mid_write(child, path, 10)
     finally:
         if child.poll() is None:
             child.kill()
@@ -337,7 +365,7 @@ def test_kill_mid_write_then_reopen(tmp_path, max_bytes, backups):
         data = read(f)
         assert b'\0' not in data and data.endswith(b'\n'), f
 
-    code, _, err = run(REOPEN_CHILD, path, max_bytes, backups)
+    code, _, err = run(REOPEN_CHILD, path, max_bytes, backups, mmap=True)
     assert code == 0, err
     assert 'lost' not in err and FALLBACK not in err, err
     files, n = check_reopened(path, hole)
@@ -350,6 +378,32 @@ def test_kill_mid_write_then_reopen(tmp_path, max_bytes, backups):
             assert size(f) <= max_bytes, (f, size(f))
 
 
+@pytest.mark.parametrize('max_bytes,backups', [(0, 0), (6 << 20, 200)],
+                         ids=['no-rotation', 'rotation'])
+def test_kill_mid_write_then_reopen_write(tmp_path, max_bytes, backups):
+    # Batched O_APPEND writes: no NUL tail; a kill during a write(2) can
+    # leave a torn last record, which the next record then continues on
+    # the same line (as with the stdlib).
+    path = str(tmp_path / 'app.log')
+    child = spawn(KILL_CHILD, path, max_bytes, backups,
+                  stdout=subprocess.DEVNULL)
+    try:
+        poll(lambda: size(path + '.2' if backups else path) > 2 << 20, 30,
+             'records', procs=[child])
+        time.sleep(random.uniform(0, 0.05))
+    finally:
+        child.kill()
+        child.wait(30)
+    assert child.returncode == -signal.SIGKILL
+    code, _, err = run(REOPEN_CHILD, path, max_bytes, backups)
+    assert code == 0, err
+    assert err == ''
+    files, n = check_reopened(path, own_line=False)
+    assert n > 100_000, n
+    if backups:
+        assert len(files) >= 3, files
+
+
 @pytest.mark.parametrize('max_bytes,backups', [(0, 0), (1 << 20, 5)],
                          ids=['no-rotation', 'rotation'])
 @pytest.mark.parametrize('left,tail', [
@@ -358,14 +412,15 @@ def test_kill_mid_write_then_reopen(tmp_path, max_bytes, backups):
     (b'record 0\nrecord 1\n', 100),            # a short tail
     (b'', 4 << 20),                            # nothing written yet
 ], ids=['torn', 'whole', 'short-tail', 'empty'])
-def test_reopen_after_a_killed_writer(tmp_path, left, tail, max_bytes,
-                                      backups):
-    # The state kill -9 leaves when it lands between two stores of the
-    # consumer (records, maybe a torn one, then the preallocated NULs).
+def test_reopen_after_a_killed_writer_mmap(tmp_path, left, tail, max_bytes,
+                                           backups):
+    # What kill -9 leaves when it lands between two stores of a consumer
+    # writing through a map: records, maybe a torn one, then the
+    # preallocated NULs.
     path = str(tmp_path / 'app.log')
     with open(path, 'wb') as f:
         f.write(left + b'\0' * tail)
-    code, _, err = run(REOPEN_CHILD, path, max_bytes, backups)
+    code, _, err = run(REOPEN_CHILD, path, max_bytes, backups, mmap=True)
     assert code == 0, err
     assert err == ''
     expect = left + (b'\n' if left and not left.endswith(b'\n') else b'')
@@ -375,7 +430,7 @@ def test_reopen_after_a_killed_writer(tmp_path, left, tail, max_bytes,
 
 # -- 2. several processes on one path ------------------------------------
 
-SHARED_CHILD = r"""
+SHARED_CHILD = r'''
 who, n, go = args[0], int(args[1]), args[2]
 h = make(mode=args[3], maxBytes=0)
 open(go + '.' + who, 'w').close()
@@ -383,24 +438,25 @@ wait_for(go)
 for i in range(n):
     log.info('%s %d', who, i)
 h.close()
-"""
+'''
 
-# One record at a time, 4 ms apart: each finds the file changed by the
-# other writer.
-SPACED_CHILD = r"""
+# Bursts of 500 records, 5 ms apart: each burst finds the file changed
+# by the other writer.
+BURSTS_CHILD = r'''
 who, n, go = args[0], int(args[1]), args[2]
 h = make(mode=args[3], maxBytes=0)
 open(go + '.' + who, 'w').close()
 wait_for(go)
 for i in range(n):
     log.info('%s %d', who, i)
-    time.sleep(0.004)
+    if i % 500 == 499:
+        time.sleep(0.005)
 h.close()
 open(go + '.done', 'w').close()
-"""
+'''
 
 # The stdlib's FileHandler, logging until the other writer is done.
-STDLIB_UNTIL_DONE_CHILD = r"""
+STDLIB_UNTIL_DONE_CHILD = r'''
 who, n, go = args[0], int(args[1]), args[2]
 h = make(logging.FileHandler, mode='a')
 open(go + '.' + who, 'w').close()
@@ -411,14 +467,34 @@ while i < n or not os.path.exists(go + '.done'):
     i += 1
 h.close()
 print(i)
-"""
+'''
 
-def run_concurrently(tmp_path, path, children, n):
+# One record every 20 ms, interleaved: attologging or (who == 'std') the
+# stdlib's FileHandler.
+SLOW_CHILD = r'''
+who, n, go = args[0], int(args[1]), args[2]
+if who == 'std':
+    h = make(logging.FileHandler, mode='a')
+else:
+    h = make(maxBytes=0)
+open(go + '.' + who, 'w').close()
+wait_for(go)
+if who == 'std':
+    time.sleep(0.01)
+for i in range(n):
+    log.info('%s %d', who, i)
+    time.sleep(0.02)
+h.close()
+'''
+
+
+def run_concurrently(tmp_path, path, children, n, mmap):
     """Starts *children* ((who, code, prologue, mode)), lets them log at
     the same moment, waits for them; returns their outputs and their
     stderr joined."""
-    go = str(tmp_path / 'go')
-    procs = [spawn(code, path, who, n, go, mode, prologue=prologue)
+    go = str(tmp_path / ('go-' + os.path.basename(path)))
+    procs = [spawn(code, path, who, n, go, mode, prologue=prologue,
+                   mmap=mmap)
              for who, code, prologue, mode in children]
     try:
         poll(lambda: all(os.path.exists(go + '.' + c[0]) for c in children),
@@ -442,10 +518,16 @@ def split_by_writer(lines, whos):
     return out
 
 
-@pytest.mark.parametrize('mode,existing', [('a', b''),
-                                           ('a', b'already here\n')],
-                         ids=['new-file', 'existing-file'])
-def test_two_processes_one_path(tmp_path, mode, existing):
+@pytest.mark.parametrize('mode,existing,mmap', [
+    ('a', b'', False), ('a', b'already here\n', False),
+    ('a', b'', True), ('a', b'already here\n', True),
+    # With write(2)s, mode 'w' is not O_APPEND: each process writes at its
+    # own offset, over the other's records, as the stdlib's 'w' does.
+    ('w', b'truncated\n', True),
+], ids=['append-new-write', 'append-existing-write', 'append-new-mmap',
+        'append-existing-mmap', 'truncate-mmap'])
+def test_two_processes_one_path(tmp_path, mode, existing, mmap):
+    # Both open the file (mode 'w': both truncate it) before either logs.
     path = str(tmp_path / 'shared.log')
     if existing:
         with open(path, 'wb') as f:
@@ -453,11 +535,13 @@ def test_two_processes_one_path(tmp_path, mode, existing):
     n = 30_000
     _, err = run_concurrently(tmp_path, path, [
         ('A', SHARED_CHILD, PROLOGUE, mode),
-        ('B', SHARED_CHILD, PROLOGUE, mode)], n)
-    assert 'lost' not in err and FALLBACK not in err, err
+        ('B', SHARED_CHILD, PROLOGUE, mode)], n, mmap)
+    assert err == ''
     data = read(path)
-    assert data.startswith(existing)
-    lines = complete_lines(data[len(existing):], path)
+    if mode == 'a':
+        assert data.startswith(existing)
+        data = data[len(existing):]
+    lines = complete_lines(data, path)
     assert len(lines) == 2 * n
     by = split_by_writer(lines, 'AB')
     for who in 'AB':
@@ -466,56 +550,47 @@ def test_two_processes_one_path(tmp_path, mode, existing):
 
 MIXED_LOSS_BUG = (
     'records of a writer that does not take the flock (the stdlib) are '
-    'overwritten: a line it appends while the attologging sink is in a '
-    'batch, between begin() reading the size and map_through() growing the '
-    'file with fallocate, lands at the offset the sink takes for its true '
-    'end, and the sink then copies its own records over it (seen on about '
-    'half the runs with both writing flat out; every run with 12 bursts, '
-    'some 5 stdlib records a burst).')
+    'overwritten: a line it appends while the attologging sink is inside a '
+    'batch, once the size the sink read in begin() is stale, is where the '
+    'sink puts its own records as soon as it grows the file '
+    '(map_through(): fallocate from the stale size, then map from its own '
+    'end and copy over the line).  With both writing flat out about half '
+    'the runs lose records; with attologging logging in bursts nearly '
+    'every run, some 5 stdlib records a burst.  docs/handlers.md says '
+    '"its records are kept".')
 
 
-@pytest.mark.xfail(strict=True, reason=MIXED_LOSS_BUG)
-def test_attologging_and_stdlib_process_one_path(tmp_path):
+@pytest.mark.parametrize('mmap', [
+    False, pytest.param(True, marks=pytest.mark.xfail(
+        strict=False, reason=MIXED_LOSS_BUG))], ids=['write', 'mmap'])
+def test_attologging_and_stdlib_process_one_path(tmp_path, mmap):
     # The stdlib's FileHandler does not take the flock: it appends at the
     # file's size, which may be past the other process's preallocated
-    # tail, so a run of NULs may remain between lines -- but no record may
-    # be lost or damaged.  attologging logs a record every 4 ms while the
-    # stdlib logs flat out.
-    path = str(tmp_path / 'mixed.log')
-    n = 25
-    try:
-        outs, err = run_concurrently(tmp_path, path, [
-            ('atto', SPACED_CHILD, PROLOGUE, 'a'),
-            ('std', STDLIB_UNTIL_DONE_CHILD, STDLIB_PROLOGUE, 'a')], n)
-        data = read(path)
-    finally:
-        if os.path.exists(path):
-            os.remove(path)     # some 100 MiB, mostly NULs (see below)
-    assert 'lost' not in err, err
-    std_n = int(outs[1])
-    lines = complete_lines(data.replace(b'\0', b''), path)
-    by = split_by_writer(lines, ['atto', 'std'])
-    assert check_sequence(by['atto'], 'atto ') == n
-    assert check_sequence(by['std'], 'std ') == std_n
-    assert len(lines) == n + std_n
+    # tail, so runs of NULs may remain between lines (mmap only) -- but no
+    # record may be lost or damaged.  attologging logs in bursts while the
+    # stdlib logs throughout; a race, so up to 6 runs.
+    n = 8000
+    for attempt in range(6 if mmap else 2):
+        path = str(tmp_path / ('mixed%d.log' % attempt))
+        try:
+            outs, err = run_concurrently(tmp_path, path, [
+                ('atto', BURSTS_CHILD, PROLOGUE, 'a'),
+                ('std', STDLIB_UNTIL_DONE_CHILD, STDLIB_PROLOGUE, 'a')], n,
+                mmap)
+            data = read(path)
+        finally:
+            if os.path.exists(path):
+                os.remove(path)     # mmap: up to 100 MiB, mostly NULs
+        assert err == ''
+        std_n = int(outs[1])
+        if not mmap:
+            assert b'\0' not in data
+        lines = complete_lines(data.replace(b'\0', b''), path)
+        by = split_by_writer(lines, ['atto', 'std'])
+        assert check_sequence(by['atto'], 'atto ') == n
+        assert check_sequence(by['std'], 'std ') == std_n
+        assert len(lines) == n + std_n
 
-
-# One record every 20 ms each, interleaved.
-SLOW_CHILD = r"""
-who, n, go = args[0], int(args[1]), args[2]
-if who == 'std':
-    h = make(logging.FileHandler, mode='a')
-else:
-    h = make(maxBytes=0)
-open(go + '.' + who, 'w').close()
-wait_for(go)
-if who == 'std':
-    time.sleep(0.01)
-for i in range(n):
-    log.info('%s %d', who, i)
-    time.sleep(0.02)
-h.close()
-"""
 
 MIXED_BLOAT_BUG = (
     'a writer that does not lock makes the file grow by a whole 4 MiB '
@@ -528,8 +603,8 @@ MIXED_BLOAT_BUG = (
     '(100 ms) at such rates, so this goes on as long as both log.')
 
 
-@pytest.mark.xfail(strict=True, reason=MIXED_BLOAT_BUG)
-def test_attologging_and_stdlib_process_slowly_one_path(tmp_path):
+@pytest.mark.xfail(strict=False, reason=MIXED_BLOAT_BUG)
+def test_attologging_and_stdlib_process_slowly_one_path_mmap(tmp_path):
     # Two programs that log now and then to one file: the runs of NULs
     # the stdlib's unlocked appends leave behind stay small.
     path = str(tmp_path / 'mixed.log')
@@ -537,7 +612,7 @@ def test_attologging_and_stdlib_process_slowly_one_path(tmp_path):
     try:
         run_concurrently(tmp_path, path, [
             ('atto', SLOW_CHILD, PROLOGUE, 'a'),
-            ('std', SLOW_CHILD, STDLIB_PROLOGUE, 'a')], n)
+            ('std', SLOW_CHILD, STDLIB_PROLOGUE, 'a')], n, True)
         data = read(path)
     finally:
         if os.path.exists(path):
@@ -568,7 +643,7 @@ LOST = re.compile(r"attologging: rotating file '[^']*': (\d+) failed writes, "
                   r"(\d+) records lost; last error: (.*)")
 
 
-def record_lines(data, where):
+def record_numbers(data, where):
     lines = complete_lines(data, where)
     pat = re.compile(rb'record (\d+) ' + PAD.encode())
     nums = []
@@ -579,57 +654,73 @@ def record_lines(data, where):
     return nums
 
 
-def test_file_size_limit_loses_records_and_says_so(tmp_path):
+FSIZE_WRITE_BUG = (
+    'with batched write(2)s (the default) the write that reaches the limit '
+    'writes the first part of the batch, up to the limit, before EFBIG: the '
+    'file ends in a torn record (b"...\\nrecord 11273 xxxxxxxxxxx", no '
+    'newline), which the next record written to the file would continue, '
+    'and the whole batch is counted as lost although its first records are '
+    'in the file (11273 whole lines + "14324 records lost" for 25000 '
+    'records).  write_all() in engine/src/sink/fd.rs returns the error '
+    'after a short write; the map path (fallocate first) does not tear.')
+
+
+@pytest.mark.parametrize('mmap', [
+    pytest.param(False, marks=pytest.mark.xfail(
+        strict=False, reason=FSIZE_WRITE_BUG)), True], ids=['write', 'mmap'])
+def test_file_size_limit_loses_records_and_says_so(tmp_path, mmap):
     path = str(tmp_path / 'limited.log')
     n = 25_000       # about 2.3 MiB
-    code, _, err = run(FSIZE_CHILD, path, n, 0, 0, timeout=60)
+    code, _, err = run(FSIZE_CHILD, path, n, 0, 0, mmap=mmap)
     assert code == 0, err
     assert size(path) <= LIMIT
-    nums = record_lines(read(path), path)
+    nums = record_numbers(read(path), path)
     # What fits is there, in order, from the first record on; a batch that
-    # does not fit is lost whole, a later smaller one may still fit.
+    # does not fit is lost whole (a later, smaller one may still fit).
     assert nums[:1] == [0] and nums == sorted(set(nums)), nums[:3]
     assert len(nums) * (len(PAD) + 14) > LIMIT // 2, len(nums)
     reports = LOST.findall(err)
     assert reports, err[-2000:]
-    lost = sum(int(r[1]) for r in reports)
-    assert 'File too large' in reports[-1][2] or 'EFBIG' in reports[-1][2] \
-        or '27' in reports[-1][2], reports
+    assert 'File too large' in reports[-1][2], reports
     # Each record is either in the file or counted as lost.
+    lost = sum(int(r[1]) for r in reports)
     assert len(nums) + lost == n, (len(nums), lost, reports)
 
 
 def test_file_size_limit_stdlib_for_comparison(tmp_path):
     # The stdlib in the same situation: its buffered file writes what
-    # fits (the file ends up exactly at the limit, its last record cut
-    # short), then each later record's flush raises OSError(EFBIG) inside
-    # emit(), so handleError() prints '--- Logging error ---' and a
-    # traceback to stderr for every lost record; nothing is counted.
-    # attologging instead loses whole batches, keeps the file to complete
-    # lines, and prints one summary line per report interval.
+    # fits -- the file ends up exactly at the limit, its last record cut
+    # short (1048576 bytes ending in 'record 11273 xxx...') -- then each
+    # later record's flush raises OSError(EFBIG) in emit(), and
+    # handleError() prints '--- Logging error ---' and a traceback for
+    # every lost record (1727 of them here, 850 KB of stderr); nothing is
+    # counted.  attologging loses whole batches, keeps the file to whole
+    # lines and prints one line per report interval: "attologging:
+    # rotating file '...': 12 failed writes, 13734 records lost; last
+    # error: File too large (os error 27)".
     path = str(tmp_path / 'limited.log')
-    n = 13_000       # about 1.2 MiB: a couple thousand tracebacks
-    code, _, err = run(FSIZE_CHILD, path, n, 0, 0, timeout=60,
-                       prologue=STDLIB_PROLOGUE)
+    n = 13_000       # about 1.2 MiB
+    code, _, err = run(FSIZE_CHILD, path, n, 0, 0, prologue=STDLIB_PROLOGUE)
     assert code == 0, err[-2000:]
     assert size(path) <= LIMIT
     assert '--- Logging error ---' in err
 
 
-def test_file_size_limit_with_rotation_loses_nothing(tmp_path):
-    # Four files of at most 256 KiB each stay under the 1 MiB limit, the
-    # preallocated segment included: nothing fails.
+@BOTH_WAYS
+def test_file_size_limit_with_rotation_loses_nothing(tmp_path, mmap):
+    # Four files of at most 256 KiB each stay under the 1 MiB limit (with
+    # a map, the preallocated segment is at most maxBytes): nothing fails.
     path = str(tmp_path / 'limited.log')
     n = 16_000       # about 1.5 MiB: the oldest records are rotated away
-    code, _, err = run(FSIZE_CHILD, path, n, 256 << 10, 3, timeout=60)
+    code, _, err = run(FSIZE_CHILD, path, n, 256 << 10, 3, mmap=mmap)
     assert code == 0, err
-    assert 'lost' not in err and 'failed' not in err, err
+    assert err == ''
     files = chain(path)
     assert len(files) == 4, files
     nums = []
     for f in files:
         assert size(f) <= 256 << 10
-        nums += record_lines(read(f), f)
+        nums += record_numbers(read(f), f)
     assert nums and nums[-1] == n - 1
     assert nums == list(range(nums[0], n))
     # Only whole backups went away: about 4 x 256 KiB of records remain.
@@ -648,18 +739,21 @@ h.close()
 '''
 
 
-def test_idle_consumer_trims_the_preallocated_tail(tmp_path):
+@BOTH_WAYS
+def test_idle_consumer_leaves_exactly_the_records(tmp_path, mmap):
+    # No flush: with a map, the consumer trims the preallocated tail once
+    # it has been idle about 100 ms.
     path = str(tmp_path / 'idle.log')
     n = 20
     expected = b''.join(b'record %d\n' % i for i in range(n))
-    child = spawn(IDLE_CHILD, path, n, stdin=subprocess.PIPE)
+    child = spawn(IDLE_CHILD, path, n, stdin=subprocess.PIPE, mmap=mmap)
     try:
         assert child.stdout.readline() == b'logged\n'
-        # No flush: the consumer trims once it has been idle ~100 ms.
         poll(lambda: size(path) == len(expected), 2.0,
-             'the file to be trimmed to %d bytes (it is %d)'
+             'the file to be %d bytes (it is %d)'
              % (len(expected), size(path)), procs=[child])
-        # A reader that follows the file (tail -f) sees the records, whole.
+        # A reader that follows the file (tail -f) sees the records whole,
+        # and nothing after them.
         assert read(path) == expected
         time.sleep(0.2)
         assert read(path) == expected
@@ -684,7 +778,11 @@ h.close()
 '''
 
 
-def test_lock_held_elsewhere_falls_back_to_o_append(tmp_path):
+@BOTH_WAYS
+def test_lock_held_elsewhere(tmp_path, mmap):
+    # With a map, the first batch waits a second for the lock, then the
+    # sink writes with O_APPEND and says so once; batched writes do not
+    # take the lock.
     path = str(tmp_path / 'locked.log')
     with open(path, 'wb') as f:
         f.write(b'first\n')
@@ -692,12 +790,13 @@ def test_lock_held_elsewhere_falls_back_to_o_append(tmp_path):
     holder = os.open(path, os.O_RDONLY)
     try:
         fcntl.flock(holder, fcntl.LOCK_EX)   # held for the whole run
-        code, _, err = run(LOCKED_CHILD, path, n, timeout=60)
+        code, _, err = run(LOCKED_CHILD, path, n, mmap=mmap)
         data = read(path)
     finally:
         os.close(holder)
     assert code == 0, err
-    assert err.count(FALLBACK) == 1, err
+    assert err.count(FALLBACK) == (1 if mmap else 0), err
+    assert err.replace(FALLBACK, '').count('\n') == (1 if mmap else 0), err
     lines = complete_lines(data, path)
     assert lines[0] == b'first'
     assert check_sequence(lines[1:], 'record ') == n
@@ -711,22 +810,9 @@ h.close()
 '''
 
 
-class FifoReader(threading.Thread):
-    """Reads the FIFO until EOF, as `cat fifo` does."""
-
-    def __init__(self, path):
-        threading.Thread.__init__(self, daemon=True)
-        self.path = path
-        self.data = b''
-
-    def run(self):
-        with open(self.path, 'rb') as f:
-            self.data = f.read()
-
-
 class FifoDrain(threading.Thread):
-    """Reads the FIFO through a read-write descriptor (so it never sees
-    EOF and writers never wait to open it) until *want* bytes came."""
+    """Reads a FIFO through a read-write descriptor (so it never sees EOF
+    and writers never wait to open it) until *want* bytes came."""
 
     def __init__(self, path, want, timeout):
         threading.Thread.__init__(self, daemon=True)
@@ -748,8 +834,9 @@ class FifoDrain(threading.Thread):
         os.close(self.fd)
 
 
+@BOTH_WAYS
 @pytest.mark.parametrize('max_bytes', [0, 1000])
-def test_fifo_all_records_arrive(tmp_path, max_bytes):
+def test_fifo_all_records_arrive(tmp_path, max_bytes, mmap):
     # A FIFO never rotates and is written with O_APPEND write(2)s.  The
     # reader keeps the FIFO open for reading throughout.
     path = str(tmp_path / 'fifo')
@@ -758,25 +845,27 @@ def test_fifo_all_records_arrive(tmp_path, max_bytes):
     expected = b''.join(b'record %d\n' % i for i in range(n))
     drain = FifoDrain(path, len(expected), 60)
     drain.start()
-    code, _, err = run(FIFO_CHILD, path, n, max_bytes, timeout=60)
+    code, _, err = run(FIFO_CHILD, path, n, max_bytes, mmap=mmap)
     drain.join(60)
     assert code == 0, err
-    assert 'lost' not in err, err
+    assert err == ''
     assert b''.join(drain.chunks) == expected
 
 
-FIFO_BUG = (
-    'RotatingFileHandler opens a FIFO twice: handlers._EngineFile._open_file '
-    'opens it with open() (to raise what open() raises and learn the '
-    'encoding), closes it, then the engine opens it again '
-    '(add_rotating_sink).  A reader that stops at EOF, like `cat fifo`, '
-    'sees EOF at that close and goes away; the engine\'s open then blocks '
-    'for ever in the handler\'s constructor (no reader), the program hangs '
-    'and nothing is delivered.  A race: 2 of 10 runs with `cat`, nearly '
-    'every run with a reader thread.')
+class FifoReader(threading.Thread):
+    """Reads a FIFO until EOF, as `cat fifo` does."""
+
+    def __init__(self, path):
+        threading.Thread.__init__(self, daemon=True)
+        self.path = path
+        self.data = b''
+
+    def run(self):
+        with open(self.path, 'rb') as f:
+            self.data = f.read()
 
 
-FIFOS_CHILD = r"""
+FIFOS_CHILD = r'''
 for k in range(int(args[1])):
     h = logging.handlers.RotatingFileHandler('%s.%d' % (path, k))
     h.setFormatter(logging.Formatter('%(message)s'))
@@ -785,16 +874,26 @@ for k in range(int(args[1])):
         log.info('record %d', i)
     h.close()
     log.removeHandler(h)
-"""
+'''
+
+FIFO_BUG = (
+    'RotatingFileHandler opens a FIFO twice: handlers._EngineFile._open_file '
+    'opens it with open() (to raise what open() raises and learn the '
+    'encoding), closes it, then the engine opens it again '
+    '(add_rotating_sink).  A reader that stops at EOF, like `cat fifo`, '
+    'sees EOF at that close and goes away; the engine\'s open then blocks '
+    'for ever in the handler\'s constructor (no reader): the program hangs '
+    'and nothing is delivered.  A race: 2 of 10 runs with `cat`; here '
+    'usually within the first few FIFOs.')
 
 
-@pytest.mark.xfail(strict=True, reason=FIFO_BUG)
+@pytest.mark.xfail(strict=False, reason=FIFO_BUG)
 def test_fifo_read_until_eof_like_cat(tmp_path):
     # `cat fifo > out & python app.py`: one reader that stops at EOF,
     # which should come once the program closes the handler.  It is a
-    # race: one child opens 30 FIFOs one after the other, each with its
-    # own reader.
-    n, fifos = 100, 30
+    # race: one child opens 100 FIFOs one after the other, each with its
+    # own reader.  (The stdlib passes this.)
+    n, fifos = 20, 100
     expected = b''.join(b'record %d\n' % i for i in range(n))
     path = str(tmp_path / 'fifo')
     readers = []
@@ -878,5 +977,4 @@ def test_watched_file_renamed_and_deleted_while_logging(tmp_path):
         got = complete_lines(part, where)
         assert got, where + ' file is empty'
         lines += got
-    assert len(lines) == count
     assert check_sequence(lines, 'record ') == count
