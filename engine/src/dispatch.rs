@@ -32,6 +32,18 @@ struct SinkSlot {
 }
 
 impl SinkSlot {
+    /// A record was appended to `batch`: count it, note where it ends (for
+    /// sinks that want to know), and write early if the batch is full.
+    fn end_record(&mut self) {
+        self.records += 1;
+        if let Some(ends) = &mut self.ends {
+            ends.push(self.batch.len());
+        }
+        if self.batch.len() >= BATCH_LIMIT {
+            self.write();
+        }
+    }
+
     fn write(&mut self) {
         if self.batch.is_empty() {
             return;
@@ -210,13 +222,7 @@ impl Dispatch {
                 slot.batch.extend_from_slice(&self.rendered);
             }
             slot.batch.extend_from_slice(t.terminator.as_bytes());
-            slot.records += 1;
-            if let Some(ends) = &mut slot.ends {
-                ends.push(slot.batch.len());
-            }
-            if slot.batch.len() >= BATCH_LIMIT {
-                slot.write();
-            }
+            slot.end_record();
         }
         for e in errors {
             self.format_error(e, view.template);
@@ -232,13 +238,7 @@ impl Dispatch {
         for t in &route.targets {
             if let Some(Some(slot)) = self.sinks.get_mut(t.sink.0 as usize) {
                 slot.batch.extend_from_slice(frame);
-                slot.records += 1;
-                if let Some(ends) = &mut slot.ends {
-                    ends.push(slot.batch.len());
-                }
-                if slot.batch.len() >= BATCH_LIMIT {
-                    slot.write();
-                }
+                slot.end_record();
             }
         }
     }

@@ -52,6 +52,11 @@ pub struct Route {
     pub frames: bool,
 }
 
+/// The record that carries one frame: its bytes as the one argument.
+fn frame_record<'a, 'v>(route: RouteId, frame: &'v [Value<'a>; 1]) -> RecordSpec<'a, 'v> {
+    RecordSpec { route: route.0, level: 0, template: "", args: Args::Positional(frame), fields: &[] }
+}
+
 /// Engine settings; see [`Engine::builder`].
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
@@ -383,10 +388,15 @@ impl Engine {
         self.insert_route(Route { logger: String::new(), targets: vec![target], frames: true })
     }
 
-    /// Queues one frame on a route made by [`Engine::add_frame_route`].
+    /// Queues one frame on a route made by [`Engine::add_frame_route`]
+    /// (waiting for ring space as [`Engine::log`] does).
     pub fn send_frame(&self, route: RouteId, frame: &[u8]) -> Result<Logged, LogError> {
-        let args = [Value::Bytes(frame)];
-        self.log(&RecordSpec { route: route.0, level: 0, template: "", args: Args::Positional(&args), fields: &[] })
+        self.log_inner(&frame_record(route, &[Value::Bytes(frame)]), true)
+    }
+
+    /// Like [`Engine::send_frame`] but never waits, as [`Engine::try_log`].
+    pub fn try_send_frame(&self, route: RouteId, frame: &[u8]) -> Result<Logged, LogError> {
+        self.log_inner(&frame_record(route, &[Value::Bytes(frame)]), false)
     }
 
     fn insert_route(&self, route: Route) -> RouteId {

@@ -30,17 +30,15 @@ class EnginePeer(object):
         self._lock = threading.Lock()
 
     def send(self, frame):
-        """Queue *frame*; False if the engine is gone (interpreter exit)."""
+        """Queue *frame*; RuntimeError once the engine is gone
+        (interpreter exit), which the handler reports as a logging error."""
         state = self._state
         if state is None or state[0] != _runtime._epoch:
             state = self._open()
-            if state is None:
-                return False
-        try:
-            _runtime._engine.send_frame(state[2], frame)
-        except (RuntimeError, AttributeError):
-            return False
-        return True
+        e = _runtime._engine
+        if state is None or e is None:
+            raise RuntimeError('the logging engine has shut down')
+        e.send_frame(state[2], frame)
 
     def _open(self):
         with self._lock:
@@ -127,8 +125,7 @@ class MessagePackHandler(Handler):
 
     def emit(self, record):
         try:
-            if not self.peer.send(self.makeFrame(record)):
-                raise RuntimeError('the logging engine has shut down')
+            self.peer.send(self.makeFrame(record))
         except RecursionError:
             raise
         except Exception:

@@ -313,8 +313,7 @@ class SysLogHandler(_StdlibSysLogHandler):
             msg = _network.rfc5424_message(self, record, self.format(record))
             if self._octet_counting:
                 msg = b'%d %s' % (len(msg), msg)
-            if not self._peer.send(msg):
-                raise RuntimeError('the logging engine has shut down')
+            self._peer.send(msg)
         except RecursionError:
             raise
         except Exception:
