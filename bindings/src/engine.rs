@@ -133,7 +133,16 @@ impl Engine {
     /// `RotatingFileSink::through_map`), else with `O_APPEND` writes.
     #[pyo3(signature = (path, mode, max_bytes, backup_count, rotate_empty, delay = false, map = false))]
     #[allow(clippy::too_many_arguments)]
-    fn add_rotating_sink(&self, path: std::path::PathBuf, mode: &str, max_bytes: u64, backup_count: u32, rotate_empty: bool, delay: bool, map: bool) -> PyResult<u32> {
+    fn add_rotating_sink(
+        &self,
+        path: std::path::PathBuf,
+        mode: &str,
+        max_bytes: u64,
+        backup_count: u32,
+        rotate_empty: bool,
+        delay: bool,
+        map: bool,
+    ) -> PyResult<u32> {
         let mode = file_mode(mode)?;
         let sink = RotatingFileSink::delayed(&path, mode, max_bytes, backup_count, rotate_empty).through_map(map);
         let sink = if delay { sink } else { sink.opened().map_err(|e| os_error(&path, e))? };
@@ -176,7 +185,11 @@ impl Engine {
                 let addrs = py
                     .detach(|| std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port)).map(Iterator::collect::<Vec<_>>))
                     .map_err(|e| PyOSError::new_err(format!("{host}:{port}: {e}")))?;
-                if kind == "tcp" { Peer::Tcp(addrs) } else { Peer::Udp(addrs) }
+                if kind == "tcp" {
+                    Peer::Tcp(addrs)
+                } else {
+                    Peer::Udp(addrs)
+                }
             }
             "unix" => Peer::UnixStream(address.extract()?),
             "unix_dgram" => Peer::UnixDatagram(address.extract()?),

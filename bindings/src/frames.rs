@@ -27,8 +27,7 @@ pub fn msgpack_frame<'py>(
     thread_name: &str,
     key_values: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let pairs: Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)> =
-        key_values.iter().map(|(k, v)| Ok((k.str()?, v))).collect::<PyResult<_>>()?;
+    let pairs: Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)> = key_values.iter().map(|(k, v)| Ok((k.str()?, v))).collect::<PyResult<_>>()?;
     let mut owned: Vec<(&str, Arg<'_>)> = Vec::with_capacity(pairs.len());
     for (k, v) in &pairs {
         owned.push((k.to_str()?, crate::engine::convert(v)?));

@@ -12,9 +12,9 @@ use crate::consumer;
 use crate::formatter::{CompileError, Formatter, FormatterSpec};
 use crate::pytime::{PyVersion, StartTime};
 use crate::record::RecordSpec;
-use crate::value::{Args, Value};
 use crate::ring::{self, LogError, Logged, OverflowPolicy, ProducerConfig, RingRegistry, MIN_RING_CAPACITY};
 use crate::sink::Sink;
+use crate::value::{Args, Value};
 use crate::wake::Waker;
 
 /// Identifies a sink within its engine.

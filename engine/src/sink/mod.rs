@@ -9,9 +9,9 @@
 use std::io;
 
 mod fd;
+mod file;
 mod mapped;
 mod net;
-mod file;
 mod rotating;
 mod stream;
 mod watched;

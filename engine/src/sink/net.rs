@@ -227,7 +227,11 @@ impl NetSink {
         let from = (self.sent - self.head) as usize;
         let (a, b) = self.out.as_slices();
         let chunk: &[u8] = if stream {
-            if from < a.len() { &a[from..] } else { &b[from - a.len()..] }
+            if from < a.len() {
+                &a[from..]
+            } else {
+                &b[from - a.len()..]
+            }
         } else {
             let len = (first_end - self.head) as usize;
             if a.len() >= len {
@@ -547,7 +551,7 @@ mod tests {
         let mut got = [0u8; 7];
         conn.read_exact(&mut got).unwrap();
         drop((conn, server)); // the receiver dies
-        // Writes into a dead connection fail sooner or later: keep logging until then.
+                              // Writes into a dead connection fail sooner or later: keep logging until then.
         let server = TcpListener::bind(addr).unwrap();
         server.set_nonblocking(true).unwrap();
         let mut received = Vec::new();
