@@ -12,7 +12,7 @@ use crate::formatter::{Formatter, FormatterState, RecordCtx};
 use crate::pyfmt::{self, FormatError};
 use crate::pytime::{time_fields_from_seconds, time_fields_with, RecordArith, TimeFields};
 use crate::record::{Field, RecordView};
-use crate::sink::Sink;
+use crate::sink::{Sink, WriteError};
 use crate::value::{Args, Value};
 
 /// A sink's batch is written early once it grows past this.
@@ -25,49 +25,65 @@ struct SinkSlot {
     stats: Arc<SinkStats>,
     batch: Vec<u8>,
     records: u64,
-    /// Where each record in `batch` ends, for sinks that want them.
-    ends: Option<Vec<usize>>,
+    /// Where each record in `batch` ends.
+    ends: Vec<usize>,
+    /// A failed write cut a record in two: `batch` starts with a newline,
+    /// so that the next record starts a line of its own.
+    torn: bool,
     /// Errors and losses since the last report, and the last error's text.
     unreported: (u64, u64, String),
 }
 
 impl SinkSlot {
-    /// A record was appended to `batch`: count it, note where it ends (for
-    /// sinks that want to know), and write early if the batch is full.
+    fn new(sink: Box<dyn Sink>, stats: Arc<SinkStats>) -> SinkSlot {
+        SinkSlot { sink, stats, batch: Vec::new(), records: 0, ends: Vec::new(), torn: false, unreported: (0, 0, String::new()) }
+    }
+
+    /// A record was appended to `batch`: count it, note where it ends, and
+    /// write early if the batch is full.
     fn end_record(&mut self) {
         self.records += 1;
-        if let Some(ends) = &mut self.ends {
-            ends.push(self.batch.len());
-        }
+        self.ends.push(self.batch.len());
         if self.batch.len() >= BATCH_LIMIT {
             self.write();
         }
     }
 
     fn write(&mut self) {
-        if self.batch.is_empty() {
+        if self.records == 0 {
             return;
         }
-        let result = match &mut self.ends {
-            Some(ends) => {
-                let r = self.sink.write_records(&self.batch, ends);
-                ends.clear();
-                r
-            }
-            None => self.sink.write_batch(&self.batch),
+        let prefix = self.torn as usize;
+        let result = match self.sink.wants_record_ends() {
+            true => self.sink.write_records(&self.batch, &self.ends),
+            false => self.sink.write_batch(&self.batch),
         };
+        self.batch.clear();
         match result {
             Ok(()) => {
+                self.torn = false;
                 self.stats.written.fetch_add(self.records, Ordering::Relaxed);
                 self.take_sink_losses();
             }
-            Err(e) => {
-                self.stats.lost.fetch_add(self.records, Ordering::Relaxed);
-                self.unreported.1 += self.records;
-                self.error(e);
+            Err(WriteError { written, error }) => {
+                // The records wholly written count as written; the rest
+                // (a torn one included) as lost.
+                let whole = self.ends.partition_point(|&end| end <= written);
+                let lost = self.records - whole as u64;
+                self.stats.written.fetch_add(whole as u64, Ordering::Relaxed);
+                self.stats.lost.fetch_add(lost, Ordering::Relaxed);
+                self.unreported.1 += lost;
+                self.error(error);
+                self.torn = match written > prefix {
+                    true => whole == 0 || self.ends[whole - 1] != written,
+                    false => written < prefix,
+                };
+                if self.torn {
+                    self.batch.push(b'\n');
+                }
             }
         }
-        self.batch.clear();
+        self.ends.clear();
         self.records = 0;
     }
 
@@ -140,8 +156,7 @@ impl Dispatch {
             if self.sinks.len() <= i {
                 self.sinks.resize_with(i + 1, || None);
             }
-            let ends = sink.wants_record_ends().then(Vec::new);
-            self.sinks[i] = Some(SinkSlot { sink, stats, batch: Vec::new(), records: 0, ends, unreported: (0, 0, String::new()) });
+            self.sinks[i] = Some(SinkSlot::new(sink, stats));
         }
         let t = self.shared.tables();
         self.routes.clone_from(&t.routes);

@@ -11,8 +11,8 @@ use attologging_engine::{Args, Engine, FileMode, FileSink, FormatterSpec, Overfl
 struct FnSink<F: FnMut(&[u8]) -> io::Result<()> + Send>(F);
 
 impl<F: FnMut(&[u8]) -> io::Result<()> + Send> Sink for FnSink<F> {
-    fn write_batch(&mut self, batch: &[u8]) -> io::Result<()> {
-        (self.0)(batch)
+    fn write_batch(&mut self, batch: &[u8]) -> attologging_engine::sink::WriteResult {
+        (self.0)(batch).map_err(Into::into)
     }
     fn describe(&self) -> String {
         "test sink".into()
@@ -289,6 +289,49 @@ fn sink_errors_are_counted_and_logging_resumes() {
     assert_eq!((c.written, c.lost), (1, 1));
     assert!(c.errors >= 1);
     assert_eq!(*out.lock().unwrap(), "kept\n");
+}
+
+/// A sink that takes at most `budget` more bytes, then fails like a full
+/// disk after writing what fitted.
+struct Budget(Arc<Mutex<(usize, Vec<u8>)>>);
+
+impl Sink for Budget {
+    fn write_batch(&mut self, batch: &[u8]) -> attologging_engine::WriteResult {
+        let (budget, out) = &mut *self.0.lock().unwrap();
+        let n = batch.len().min(*budget);
+        out.extend_from_slice(&batch[..n]);
+        *budget -= n;
+        match n == batch.len() {
+            true => Ok(()),
+            false => Err(attologging_engine::WriteError { written: n, error: io::Error::from_raw_os_error(libc::ENOSPC) }),
+        }
+    }
+    fn describe(&self) -> String {
+        "budget sink".into()
+    }
+}
+
+#[test]
+fn a_partial_write_counts_whole_records_and_the_next_starts_a_line() {
+    let engine = Engine::builder().report_interval(Duration::from_secs(3600)).build();
+    let state = Arc::new(Mutex::new((8, Vec::new())));
+    let sink = engine.add_sink(Box::new(Budget(state.clone())));
+    let r = route(&engine, "partial", &[sink], "%(message)s");
+    for m in ["aaaa", "bbbb", "cccc"] {
+        log(&engine, r, m, &[]);
+    }
+    engine.flush(); // "aaaa\n" and "bbb" land: one written, two lost (one torn)
+    let c = engine.sink_counts(sink);
+    assert_eq!((c.written, c.lost), (1, 2));
+    state.lock().unwrap().0 = 0; // still full: nothing lands, the newline is owed
+    log(&engine, r, "dddd", &[]);
+    engine.flush();
+    state.lock().unwrap().0 = 1 << 20;
+    log(&engine, r, "eeee", &[]);
+    engine.flush();
+    let c = engine.sink_counts(sink);
+    assert_eq!((c.written, c.lost), (2, 3));
+    assert_eq!(state.lock().unwrap().1, b"aaaa\nbbb\neeee\n");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use attologging_engine::{Args, Engine, FormatterSpec, RecordSpec, Sink, Target};
 struct Discard(Arc<Mutex<u64>>);
 
 impl Sink for Discard {
-    fn write_batch(&mut self, batch: &[u8]) -> io::Result<()> {
+    fn write_batch(&mut self, batch: &[u8]) -> attologging_engine::sink::WriteResult {
         *self.0.lock().unwrap() += batch.len() as u64;
         Ok(())
     }

@@ -188,12 +188,12 @@ class SinkStream(io.TextIOBase):
         e = engine()
         if e is None:
             return None
-        mode = self._mode
-        if state is not None:
-            mode = 'a'   # 'w' truncates the first time only
-            if state[0] == _epoch:
-                _close_sink(state[1])
+        # 'w' truncates the first time only. The new sink opens the file
+        # before the old one closes it, so that a FIFO keeps a writer.
+        mode = self._mode if state is None else 'a'
         sink = getattr(e, spec[0])(self.name, mode, *spec[1:])
+        if state is not None and state[0] == _epoch:
+            _close_sink(state[1])
         self._state = (_epoch, sink, spec)
         return sink
 

@@ -108,11 +108,14 @@ class _EngineFile(object):
                         errors=self.errors)
         if not self._engine_capable(stream):
             return stream
-        encoding = stream.encoding
-        stream.close()
-        ref = _weakref.ref(self)
-        return _runtime.SinkStream(self.baseFilename, mode, encoding,
-                                   self.errors, lambda: _spec_of(ref))
+        # Closed only once the engine has the file open too: a FIFO's
+        # reader that stops at EOF (`cat`) would go away in between, and
+        # the engine's open would then wait for a reader for ever.
+        with stream:
+            ref = _weakref.ref(self)
+            return _runtime.SinkStream(self.baseFilename, mode,
+                                       stream.encoding, self.errors,
+                                       lambda: _spec_of(ref))
 
     def _engine_emit(self, record):
         """Write *record* through the engine sink and return True, or

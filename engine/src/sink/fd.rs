@@ -5,24 +5,28 @@
 use std::io;
 use std::os::fd::RawFd;
 
-/// Writes all of `buf` to `fd`.
-pub(crate) fn write_all(fd: RawFd, mut buf: &[u8]) -> io::Result<()> {
-    while !buf.is_empty() {
-        // SAFETY: `buf` is a valid, initialized byte slice for its whole length;
+use super::{WriteError, WriteResult};
+
+/// Writes all of `buf` to `fd`; on failure, says how much of it landed.
+pub(crate) fn write_all(fd: RawFd, buf: &[u8]) -> WriteResult {
+    let mut written = 0;
+    while written < buf.len() {
+        let rest = &buf[written..];
+        // SAFETY: `rest` is a valid, initialized byte slice for its whole length;
         // write(2) only reads from it. A bad `fd` is reported as EBADF, not UB.
-        let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
-        if n >= 0 {
-            if n == 0 {
-                return Err(io::Error::new(io::ErrorKind::WriteZero, "write returned 0"));
-            }
-            buf = &buf[n as usize..];
+        let n = unsafe { libc::write(fd, rest.as_ptr().cast(), rest.len()) };
+        if n > 0 {
+            written += n as usize;
             continue;
         }
-        let e = io::Error::last_os_error();
-        match e.kind() {
+        let error = match n {
+            0 => io::Error::new(io::ErrorKind::WriteZero, "write returned 0"),
+            _ => io::Error::last_os_error(),
+        };
+        match error.kind() {
             io::ErrorKind::Interrupted => continue,
-            io::ErrorKind::WouldBlock => wait_writable(fd)?,
-            _ => return Err(e),
+            io::ErrorKind::WouldBlock => wait_writable(fd).map_err(|error| WriteError { written, error })?,
+            _ => return Err(WriteError { written, error }),
         }
     }
     Ok(())

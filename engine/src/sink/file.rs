@@ -3,7 +3,7 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use super::{fd::write_all, Sink};
+use super::{fd::write_all, Sink, WriteResult};
 
 /// How a [`FileSink`] opens its file (`FileHandler`'s `mode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,10 +41,10 @@ impl FileSink {
 }
 
 impl Sink for FileSink {
-    fn write_batch(&mut self, batch: &[u8]) -> io::Result<()> {
+    fn write_batch(&mut self, batch: &[u8]) -> WriteResult {
         match &self.file {
             Some(f) => write_all(f.as_raw_fd(), batch),
-            None => Err(io::Error::new(io::ErrorKind::Other, "file sink is closed")),
+            None => Err(io::Error::new(io::ErrorKind::Other, "file sink is closed").into()),
         }
     }
 

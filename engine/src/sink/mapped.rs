@@ -45,7 +45,7 @@ use std::time::{Duration, Instant};
 
 use memmap2::{MmapMut, MmapOptions};
 
-use super::{fd::write_all, FileMode};
+use super::{fd::write_all, FileMode, WriteResult};
 
 /// How much the file grows at a time while records flow.
 const SEGMENT: u64 = 4 << 20;
@@ -140,7 +140,7 @@ impl ActiveFile {
     }
 
     /// Appends `buf` at the true end (within a batch).
-    pub fn append(&mut self, buf: &[u8]) -> io::Result<()> {
+    pub fn append(&mut self, buf: &[u8]) -> WriteResult {
         if !self.mapped {
             return write_all(self.file.as_raw_fd(), buf);
         }
@@ -154,7 +154,7 @@ impl ActiveFile {
         if self.map.as_ref().map_or(true, |(_, base)| *base > self.end) || need > self.size {
             if let Err(e) = self.map_through(need) {
                 if !is_unsupported(&e) {
-                    return Err(e);
+                    return Err(e.into());
                 }
                 self.fall_back(&format!("cannot map the file ({e})"));
                 return write_all(self.file.as_raw_fd(), buf);

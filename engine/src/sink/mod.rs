@@ -6,7 +6,7 @@
 //! and the consumer counts them, reports them to stderr once per interval, and
 //! carries on with the next batch (so logging resumes when the fault clears).
 
-use std::io;
+use std::{fmt, io};
 
 mod fd;
 mod file;
@@ -22,10 +22,46 @@ pub use rotating::RotatingFileSink;
 pub use stream::StreamSink;
 pub use watched::WatchedFileSink;
 
+/// A batch write that stopped part-way: the first `written` bytes of the
+/// batch landed, then `error` stopped the rest. The consumer counts the
+/// records wholly inside `written` as written and the others as lost, and
+/// starts the sink's next batch on a new line when the cut fell inside a
+/// record.
+#[derive(Debug)]
+pub struct WriteError {
+    pub written: usize,
+    pub error: io::Error,
+}
+
+impl WriteError {
+    /// The same failure, seen from a buffer that had `n` bytes landed
+    /// before the part that failed.
+    pub fn after(self, n: usize) -> WriteError {
+        WriteError { written: n + self.written, error: self.error }
+    }
+}
+
+impl From<io::Error> for WriteError {
+    /// A failure before any byte of the batch landed.
+    fn from(error: io::Error) -> WriteError {
+        WriteError { written: 0, error }
+    }
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+/// What a sink's write returns.
+pub type WriteResult = Result<(), WriteError>;
+
 /// A destination for formatted records (one per `Handler`).
 pub trait Sink: Send {
-    /// Writes all of `batch`, or returns the error that stopped it.
-    fn write_batch(&mut self, batch: &[u8]) -> io::Result<()>;
+    /// Writes all of `batch`, or returns the error that stopped it and how
+    /// much of the batch had landed by then.
+    fn write_batch(&mut self, batch: &[u8]) -> WriteResult;
 
     /// True for a sink that acts between records (rotation): the consumer
     /// then hands it batches through [`Sink::write_records`].
@@ -35,7 +71,7 @@ pub trait Sink: Send {
 
     /// Writes `batch`, whose records end at the offsets `ends` (ascending,
     /// the last one `batch.len()`). Only called if `wants_record_ends()`.
-    fn write_records(&mut self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
+    fn write_records(&mut self, batch: &[u8], ends: &[usize]) -> WriteResult {
         let _ = ends;
         self.write_batch(batch)
     }
@@ -86,7 +122,7 @@ pub struct NullSink {
 }
 
 impl Sink for NullSink {
-    fn write_batch(&mut self, batch: &[u8]) -> io::Result<()> {
+    fn write_batch(&mut self, batch: &[u8]) -> WriteResult {
         self.bytes += batch.len() as u64;
         Ok(())
     }

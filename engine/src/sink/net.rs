@@ -38,7 +38,7 @@ use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::Sink;
+use super::{Sink, WriteResult};
 
 /// Where a [`NetSink`] sends its frames.
 #[derive(Clone, Debug)]
@@ -408,7 +408,7 @@ fn connected(fd: &OwnedFd) -> io::Result<bool> {
 }
 
 impl Sink for NetSink {
-    fn write_batch(&mut self, batch: &[u8]) -> io::Result<()> {
+    fn write_batch(&mut self, batch: &[u8]) -> WriteResult {
         self.write_records(batch, &[batch.len()])
     }
 
@@ -416,7 +416,7 @@ impl Sink for NetSink {
         true
     }
 
-    fn write_records(&mut self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
+    fn write_records(&mut self, batch: &[u8], ends: &[usize]) -> WriteResult {
         let mut start = 0;
         for &end in ends {
             self.queue(&batch[start..end]);

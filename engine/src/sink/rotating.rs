@@ -41,7 +41,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{mapped::ActiveFile, FileMode, Sink};
+use super::{mapped::ActiveFile, FileMode, Sink, WriteError, WriteResult};
 
 /// A file that rolls over to numbered backups by size.
 #[derive(Debug)]
@@ -170,34 +170,32 @@ impl RotatingFileSink {
 
 impl RotatingFileSink {
     /// One batch, record by record, rolling over where the rule says.
-    fn write_locked(&mut self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
+    fn write_locked(&mut self, batch: &[u8], ends: &[usize]) -> WriteResult {
         let mut pos = self.ensure_open()?.begin()?;
         let (mut written, mut start) = (0, 0);
         for &end in ends {
             let len = (end - start) as u64;
             if self.rolls_over(pos, len) {
-                self.ensure_open()?.append(&batch[written..start])?;
+                self.ensure_open()?.append(&batch[written..start]).map_err(|e| e.after(written))?;
                 written = start;
-                pos = match self.roll_over() {
-                    Ok(()) => self.ensure_open()?.begin()?,
-                    // The file stays (reopened) and takes the records, as
-                    // in the stdlib the next record tries again; the error
-                    // is reported without counting anything lost.
-                    Err(e) => {
-                        self.rollover_error.get_or_insert(e);
-                        self.ensure_open()?.begin()?
-                    }
-                };
+                let landed = |error| WriteError { written, error };
+                // A failed rollover leaves the file (reopened) to take the
+                // records, as in the stdlib the next record tries again; the
+                // error is reported without counting anything lost.
+                if let Err(e) = self.roll_over() {
+                    self.rollover_error.get_or_insert(e);
+                }
+                pos = self.ensure_open().and_then(|f| f.begin()).map_err(landed)?;
             }
             pos += len;
             start = end;
         }
-        self.ensure_open()?.append(&batch[written..])
+        self.ensure_open().map_err(|error| WriteError { written, error })?.append(&batch[written..]).map_err(|e| e.after(written))
     }
 }
 
 impl Sink for RotatingFileSink {
-    fn write_batch(&mut self, batch: &[u8]) -> io::Result<()> {
+    fn write_batch(&mut self, batch: &[u8]) -> WriteResult {
         self.write_records(batch, &[batch.len()])
     }
 
@@ -205,7 +203,7 @@ impl Sink for RotatingFileSink {
         true
     }
 
-    fn write_records(&mut self, batch: &[u8], ends: &[usize]) -> io::Result<()> {
+    fn write_records(&mut self, batch: &[u8], ends: &[usize]) -> WriteResult {
         let result = self.write_locked(batch, ends);
         if let Some(f) = &mut self.file {
             f.finish();

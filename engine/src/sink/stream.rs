@@ -1,7 +1,6 @@
-use std::io;
 use std::os::fd::RawFd;
 
-use super::{fd::write_all, Sink};
+use super::{fd::write_all, Sink, WriteResult};
 
 /// Writes to a file descriptor the caller owns: stdout, stderr, an open file
 /// or pipe (what `logging.StreamHandler` wraps). Closing the sink never
@@ -28,7 +27,7 @@ impl StreamSink {
 }
 
 impl Sink for StreamSink {
-    fn write_batch(&mut self, batch: &[u8]) -> io::Result<()> {
+    fn write_batch(&mut self, batch: &[u8]) -> WriteResult {
         write_all(self.fd, batch)
     }
 

@@ -28,7 +28,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::{fd::write_all, FileMode, Sink};
+use super::{fd::write_all, FileMode, Sink, WriteResult};
 
 /// A file reopened by path when the path names another file.
 #[derive(Debug)]
@@ -91,7 +91,7 @@ impl WatchedFileSink {
 }
 
 impl Sink for WatchedFileSink {
-    fn write_batch(&mut self, batch: &[u8]) -> io::Result<()> {
+    fn write_batch(&mut self, batch: &[u8]) -> WriteResult {
         self.reopen_if_needed()?;
         let (f, _) = self.file.as_ref().expect("opened by reopen_if_needed");
         write_all(f.as_raw_fd(), batch)
