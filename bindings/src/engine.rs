@@ -1,14 +1,15 @@
 //! `_native.Engine`: the engine's sinks, formatters, routes and counters,
 //! as the Python package drives them (one engine per process).
 
+use std::os::fd::FromRawFd;
 use std::sync::Arc;
 use std::time::Duration;
 
 use attologging_engine as eng;
 use eng::pytime::{PyVersion, StartTime};
 use eng::{
-    Args, FileMode, FileSink, FormatterSpec, LogError, NetOptions, NetSink, OverflowPolicy, OwnedValue, Peer, RecordSpec, RotatingFileSink, StreamSink, Style,
-    Target, Value, WatchedFileSink,
+    Args, FileMode, FileSink, FormatterSpec, Handover, LogError, NetOptions, NetSink, OverflowPolicy, OwnedValue, Peer, RecordSpec, RotatingFileSink,
+    StreamSink, Style, Target, Value, WatchedFileSink,
 };
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -207,6 +208,16 @@ impl Engine {
         Ok(self.inner.add_sink(Box::new(NetSink::new(peer, opts))).0)
     }
 
+    /// A network sink that sends on the sockets the handler connects and
+    /// hands over (`SocketHandler`'s own connection and retry schedule):
+    /// returns the sink and its `SocketHandover`.
+    fn add_handover_sink(&self, stream: bool, buffer_limit: usize, max_frame: usize) -> (u32, SocketHandover) {
+        let handover = Arc::new(Handover::default());
+        let opts = NetOptions { buffer_limit, max_frame, ..NetOptions::default() };
+        let sink = self.inner.add_sink(Box::new(NetSink::new(Peer::Handover(handover.clone(), stream), opts)));
+        (sink.0, SocketHandover(handover))
+    }
+
     /// A route that carries finished frames (bytes) to `sink` unchanged.
     fn add_frame_route(&self, sink: u32) -> u32 {
         self.inner.add_frame_route(eng::SinkId(sink)).0
@@ -360,4 +371,30 @@ fn file_mode(mode: &str) -> PyResult<FileMode> {
 
 fn os_error(path: &std::path::Path, e: std::io::Error) -> PyErr {
     PyOSError::new_err(format!("{}: {e}", path.display()))
+}
+
+/// The handler's side of a handover sink: gives it connected sockets and
+/// learns when the one in use failed.
+#[pyclass(module = "attologging._native", frozen)]
+pub struct SocketHandover(Arc<Handover>);
+
+#[pymethods]
+impl SocketHandover {
+    /// Has the sink send on (a duplicate of) the connected socket `fd`,
+    /// from its next pass on.
+    fn give(&self, fd: i32) -> PyResult<()> {
+        // SAFETY: fcntl(F_DUPFD_CLOEXEC) reads no memory; a bad `fd` is EBADF.
+        let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+        if dup < 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        // SAFETY: `dup` was just returned by fcntl and is owned by nobody else.
+        self.0.give(unsafe { std::os::fd::OwnedFd::from_raw_fd(dup) });
+        Ok(())
+    }
+
+    /// Whether the last socket given failed (the handler connects again).
+    fn failed(&self) -> bool {
+        self.0.failed()
+    }
 }

@@ -400,7 +400,7 @@ fn sink_report(slot: &mut SinkSlot) -> String {
         if lost == 0 {
             return String::new();
         }
-        return format!("attologging: {}: {lost} records lost (outage buffer full, or a frame over the size limit)\n", slot.sink.describe());
+        return format!("attologging: {}: {lost} records lost (not delivered: the outage buffer was full, or the sink closed while its peer was unreachable, or a frame was over the size limit)\n", slot.sink.describe());
     }
     format!("attologging: {}: {errors} failed writes, {lost} records lost; last error: {last}\n", slot.sink.describe())
 }

@@ -48,9 +48,12 @@ class EnginePeer(object):
             e = _runtime.engine()
             if e is None:
                 return None
-            sink = e.add_net_sink(*self._settings, **self._options)
+            sink = self._add_sink(e)
             self._state = (_runtime._epoch, sink, e.add_frame_route(sink))
             return self._state
+
+    def _add_sink(self, e):
+        return e.add_net_sink(*self._settings, **self._options)
 
     def close(self):
         """Send what is buffered (for at most a second), then close."""
@@ -65,6 +68,47 @@ class EnginePeer(object):
         if state is None or e is None or state[0] != _runtime._epoch:
             return None
         return e.sink_counts(state[1])
+
+
+class HandoverPeer(EnginePeer):
+    """An engine sink that sends on the sockets a handler connects itself
+    (the stdlib's ``SocketHandler`` connects in the calling thread, on its
+    own retry schedule, through methods a subclass may override).  The
+    handler passes its socket with each frame; the sink sends on a
+    duplicate of the latest one, and ``failed(sock)`` tells the handler
+    when that connection broke, so that it connects again.  Frames wait,
+    up to a bound, while the handler has no connection."""
+
+    def __init__(self, stream):
+        EnginePeer.__init__(self, stream)
+        self._handover = self._given = None
+
+    def _add_sink(self, e):
+        sink, self._handover = e.add_handover_sink(
+            self._settings[0], 16 << 20, 1 << 20)
+        self._given = None
+        return sink
+
+    def send(self, frame, sock=None):
+        """Queue *frame*, to go on *sock* (a connected ``socket.socket``)
+        or, while it is None, on the next socket given."""
+        state = self._state
+        if state is None or state[0] != _runtime._epoch:
+            state = self._open()
+        e = _runtime._engine
+        if state is None or e is None:
+            raise RuntimeError('the logging engine has shut down')
+        if sock is not None and sock is not self._given:
+            self._handover.give(sock.fileno())
+            self._given = sock
+        e.send_frame(state[2], frame)
+
+    def failed(self, sock):
+        """Did the consumer find *sock*'s connection broken?"""
+        return (sock is self._given and self._handover is not None
+                and self._state is not None
+                and self._state[0] == _runtime._epoch
+                and self._handover.failed())
 
 
 _record_attrs = None

@@ -46,6 +46,8 @@ _StdlibRotatingFileHandler = RotatingFileHandler
 _StdlibWatchedFileHandler = WatchedFileHandler
 _StdlibTimedRotatingFileHandler = TimedRotatingFileHandler
 _StdlibSysLogHandler = SysLogHandler
+_StdlibSocketHandler = SocketHandler
+_StdlibDatagramHandler = DatagramHandler
 
 # The stdlib's shouldRollover() leaves an empty file alone from 3.13 (and
 # 3.12.6): that version reads the position into a local ``pos`` first.
@@ -265,20 +267,95 @@ class TimedRotatingFileHandler(_EngineFile, _StdlibTimedRotatingFileHandler):
         return ('add_rotating_sink', 0, 0, False, bool(self.delay), _MMAP)
 
 
-class SysLogHandler(_StdlibSysLogHandler):
-    """``logging.handlers.SysLogHandler``, plus RFC 5424.
+class SocketHandler(_StdlibSocketHandler):
+    """``logging.handlers.SocketHandler``, its frames sent by the consumer.
 
-    By default it is the stdlib's class, unchanged (RFC 3164-style
-    ``<PRI>ident message``, sent in the calling thread).  With
-    ``rfc5424=True`` each record is an RFC 5424 message, ``<PRI>1
-    TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG``, framed
-    with RFC 6587 octet counting over TCP, and sent by the engine's
-    consumer thread (a dead receiver never blocks the call; see
-    docs/handlers.md).  *app_name* defaults to ``ident`` or the program's
-    name, *procid* to the process id, *hostname* to
-    ``socket.gethostname()``; *msgid* and *structured_data*
-    (``{sd_id: {name: value}}``) can be set per record through ``extra``
-    (``msgid``, ``structured_data``).
+    It connects as the stdlib does -- ``createSocket()`` calls
+    ``makeSocket()`` in the calling thread, on the ``retryStart`` /
+    ``retryFactor`` / ``retryMax`` schedule, setting ``sock`` and
+    ``retryTime`` -- and ``makePickle()`` builds each frame in the calling
+    thread; an engine sink sends the frames on (a duplicate of) ``sock``.
+    A slow receiver never blocks the logging call, and frames logged
+    while the handler has no connection wait for the next one (up to
+    16 MiB, then they are counted as lost) instead of being dropped.  When
+    the consumer finds the connection broken, the next record closes
+    ``sock`` and connects again, as after the stdlib's failed
+    ``sendall()``.  A socket that is not a plain ``socket.socket`` (a
+    ``makeSocket()`` that returns an SSL socket) is written by the
+    stdlib's code.
+    """
+
+    def send(self, s):
+        peer = self.__dict__.get('_peer')
+        if peer is None:
+            if _runtime.engine() is None:
+                return _StdlibSocketHandler.send(self, s)
+            peer = self._peer = _network.HandoverPeer(True)
+        sock = self.sock
+        if sock is not None and peer.failed(sock):
+            sock.close()
+            self.sock = None
+        if self.sock is None:
+            self.createSocket()
+        sock = self.sock
+        if sock is not None and type(sock) is not _socket.socket:
+            return _StdlibSocketHandler.send(self, s)
+        peer.send(s, sock)
+
+    def close(self):
+        with self.lock:
+            peer = self.__dict__.pop('_peer', None)
+            if peer is not None:
+                peer.close()
+            _StdlibSocketHandler.close(self)
+
+
+class DatagramHandler(_StdlibDatagramHandler, SocketHandler):
+    """``logging.handlers.DatagramHandler``, its datagrams sent by the
+    consumer: to the address resolved when the first record is sent
+    (IPv4, as the stdlib's socket), or to the Unix datagram socket at
+    ``host`` when ``port`` is None, waiting (up to a bound) while that
+    socket does not exist.  A subclass with its own ``makeSocket()`` is
+    sent to by the stdlib's code.
+    """
+
+    def send(self, s):
+        if type(self).makeSocket is not _StdlibDatagramHandler.makeSocket \
+                or _runtime.engine() is None:
+            return _StdlibDatagramHandler.send(self, s)
+        if self.sock is None:
+            self.createSocket()   # the stdlib's socket, for those who look
+        peer = self.__dict__.get('_peer')
+        if peer is None or peer.address != self.address:
+            if self.port is None:
+                peer = _network.EnginePeer('unix_dgram', self.address)
+            else:
+                peer = _network.EnginePeer('udp', _socket.getaddrinfo(
+                    self.host, self.port, _socket.AF_INET,
+                    _socket.SOCK_DGRAM)[0][4])
+            peer.address = self.address
+            self._peer = peer
+        peer.send(s)
+
+
+class SysLogHandler(_StdlibSysLogHandler):
+    """``logging.handlers.SysLogHandler``, sent by the consumer, plus
+    RFC 5424.
+
+    By default it sends the stdlib's messages (RFC 3164-style ``<PRI>ident
+    message``), byte for byte, through an engine sink: over UDP to the
+    address resolved when the first record is sent, or on (a duplicate
+    of) the handler's own connected ``socket`` (Unix socket, TCP), which
+    the handler reconnects as the stdlib does when the consumer finds the
+    connection broken.  With ``rfc5424=True`` each record is an RFC 5424
+    message, ``<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID
+    STRUCTURED-DATA MSG``, framed with RFC 6587 octet counting over TCP;
+    the engine's sink makes its own connection (see docs/handlers.md).
+    *app_name* defaults to ``ident`` or the program's name, *procid* to
+    the process id, *hostname* to ``socket.gethostname()``; *msgid* and
+    *structured_data* (``{sd_id: {name: value}}``) can be set per record
+    through ``extra`` (``msgid``, ``structured_data``).  In either form a
+    dead receiver never blocks the logging call.
     """
 
     def __init__(self, *args, rfc5424=False, app_name=None, procid=None,
@@ -308,8 +385,62 @@ class SysLogHandler(_StdlibSysLogHandler):
         self._octet_counting = kind == 'tcp' or kind == 'unix'
 
     def emit(self, record):
-        if '_peer' not in self.__dict__:
+        if '_peer' in self.__dict__:
+            return self._emit_rfc5424(record)
+        if _runtime.engine() is None \
+                or type(self.socket) not in (_socket.socket, type(None)) \
+                or (not self.unixsocket and self.socktype != _socket.SOCK_DGRAM
+                    and not hasattr(_StdlibSysLogHandler, 'createSocket')):
+            # Python < 3.11 cannot reconnect TCP: the stdlib's code.
             return _StdlibSysLogHandler.emit(self, record)
+        try:
+            msg = self.format(record)
+            if self.ident:
+                msg = self.ident + msg
+            if self.append_nul:
+                msg += '\000'
+            prio = '<%d>' % self.encodePriority(
+                self.facility, self.mapPriority(record.levelname))
+            self._send(prio.encode('utf-8') + msg.encode('utf-8'))
+        except Exception:
+            self.handleError(record)
+
+    def _send(self, msg):
+        """Queue the stdlib's message *msg* on this handler's engine sink."""
+        if not self.socket and hasattr(self, 'createSocket'):
+            self.createSocket()
+        if not self.unixsocket and self.socktype == _socket.SOCK_DGRAM:
+            key = ('udp', self.address)
+        else:
+            key = ('socket', self.socktype == _socket.SOCK_STREAM)
+        link = self.__dict__.get('_link')
+        if link is None or link[0] != key:
+            if key[0] == 'udp':
+                host, port = self.address
+                peer = _network.EnginePeer('udp', _socket.getaddrinfo(
+                    host, port, 0, _socket.SOCK_DGRAM)[0][4][:2])
+            else:
+                peer = _network.HandoverPeer(key[1])
+            if link is not None:
+                link[1].close()
+            link = self._link = (key, peer)
+        if key[0] == 'udp':
+            return link[1].send(msg)
+        sock = self.socket
+        if sock is not None and (sock.fileno() == -1 or link[1].failed(sock)):
+            # As the stdlib after a failed send: connect again (an error
+            # is the record's logging error; queued frames wait).
+            sock.close()
+            if self.unixsocket:
+                self._connect_unixsocket(self.address)
+            else:
+                self.socket = None
+                self.createSocket()
+            if key[1] != (self.socktype == _socket.SOCK_STREAM):
+                return self._send(msg)   # the Unix socket's type changed
+        link[1].send(msg, self.socket)
+
+    def _emit_rfc5424(self, record):
         try:
             if self.app_name is None:
                 self.app_name = _network.default_app_name(self.ident)
@@ -323,11 +454,14 @@ class SysLogHandler(_StdlibSysLogHandler):
             self.handleError(record)
 
     def close(self):
-        if '_peer' not in self.__dict__:
-            return _StdlibSysLogHandler.close(self)
         with self.lock:
-            self._peer.close()
-            logging.Handler.close(self)
+            if '_peer' in self.__dict__:   # rfc5424: opens again if used
+                self._peer.close()
+                return logging.Handler.close(self)
+            link = self.__dict__.pop('_link', None)
+            if link is not None:
+                link[1].close()
+            _StdlibSysLogHandler.close(self)
 
 
 MessagePackHandler = _network.MessagePackHandler

@@ -326,19 +326,9 @@ def check_reopened(path, hole=None, own_line=True):
     return files, n
 
 
-KILL_BUG = (
-    'kill -9 during the copy of a batch into the map leaves NUL bytes '
-    'inside the written part: memcpy (glibc 2.36, rep movsb with the '
-    'destination aligned to 64 bytes) stores the first 1-64 bytes of the '
-    'batch last, so a kill during the copy -- likely right after a new '
-    'segment is mapped, as the copy faults page by page -- leaves a hole '
-    'of NULs followed by later records; the reopen takes the last '
-    'non-NUL byte as the true end and keeps the hole: NULs and damaged '
-    'records in the middle of the file.  6 of 25 plain SIGKILLs at the '
-    'moment the file grew past 8 MiB left one.')
-
-
-@pytest.mark.xfail(strict=False, reason=KILL_BUG)
+# A kill during the copy into the map once left NUL holes (memcpy stores
+# the first bytes of a large copy last); the copy now goes front to back
+# (mapped.rs, copy_in_order).
 @pytest.mark.parametrize('max_bytes,backups', [(0, 0), (6 << 20, 200)],
                          ids=['no-rotation', 'rotation'])
 def test_kill_mid_write_then_reopen_mmap(tmp_path, max_bytes, backups):

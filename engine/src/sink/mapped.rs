@@ -162,7 +162,7 @@ impl ActiveFile {
         }
         let (map, base) = self.map.as_mut().expect("mapped above");
         let at = (self.end - *base) as usize;
-        map[at..at + buf.len()].copy_from_slice(buf);
+        copy_in_order(&mut map[at..at + buf.len()], buf);
         self.end = need;
         // Fault in the pages ahead of the cursor now, not during the next
         // copy: in one madvise call where the kernel has it (5.14+), else
@@ -336,6 +336,36 @@ fn is_unsupported(e: &io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::ENOSYS | libc::ENODEV | libc::EACCES | libc::EINVAL))
 }
 
+/// Copies `src` into `dst` front to back, one aligned 8-byte store at a
+/// time, so that a process killed during the copy leaves a prefix of `src`
+/// followed by the tail's NULs, never a hole: `true_end` then finds the cut
+/// (a plain `memcpy` may store the end of a large copy first). Each store
+/// is one instruction, which a kill -9 cannot split; volatile keeps the
+/// compiler from merging or reordering them.
+fn copy_in_order(dst: &mut [u8], src: &[u8]) {
+    assert_eq!(dst.len(), src.len());
+    let (head, words, tail) = {
+        // SAFETY: any bit pattern is a valid u64, and `align_to_mut` only
+        // returns the aligned middle part of the slice as u64s.
+        unsafe { dst.align_to_mut::<u64>() }
+    };
+    let (src_head, rest) = src.split_at(head.len());
+    let (src_words, src_tail) = rest.split_at(words.len() * 8);
+    for (d, s) in head.iter_mut().zip(src_head) {
+        // SAFETY: `d` is a valid, aligned, exclusive reference.
+        unsafe { std::ptr::write_volatile(d, *s) };
+    }
+    for (d, s) in words.iter_mut().zip(src_words.chunks_exact(8)) {
+        let w = u64::from_ne_bytes(s.try_into().expect("chunks of 8"));
+        // SAFETY: `d` is a valid, aligned, exclusive reference.
+        unsafe { std::ptr::write_volatile(d, w) };
+    }
+    for (d, s) in tail.iter_mut().zip(src_tail) {
+        // SAFETY: `d` is a valid, aligned, exclusive reference.
+        unsafe { std::ptr::write_volatile(d, *s) };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,5 +449,18 @@ mod tests {
         assert!(!f.mapped);
         append(&mut f, b"third\n");
         assert_eq!(std::fs::read(&p).unwrap(), b"first\nsecond\nthird\n");
+    }
+
+    #[test]
+    fn copy_in_order_copies_every_alignment() {
+        let src: Vec<u8> = (0..100u8).collect();
+        for off in 0..9 {
+            for len in [0, 1, 7, 8, 9, 63, 91] {
+                let mut dst = vec![0u8; 100];
+                copy_in_order(&mut dst[off..off + len], &src[..len]);
+                assert_eq!(&dst[off..off + len], &src[..len]);
+                assert!(dst[..off].iter().chain(&dst[off + len..]).all(|&b| b == 0));
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ mod stream;
 mod watched;
 
 pub use file::{FileMode, FileSink};
-pub use net::{NetOptions, NetSink, Peer};
+pub use net::{Handover, NetOptions, NetSink, Peer};
 pub use rotating::RotatingFileSink;
 pub use stream::StreamSink;
 pub use watched::WatchedFileSink;

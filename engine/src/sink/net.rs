@@ -15,6 +15,12 @@
 //! Host names are resolved once, when the sink is made (the consumer never
 //! waits on DNS).
 //!
+//! A [`Peer::Handover`] sink connects nothing itself: the program connects
+//! (the stdlib's `SocketHandler` does, in the calling thread, on its own
+//! retry schedule) and hands each new connection over ([`Handover::give`]);
+//! the sink sends on the latest one, tells when it failed
+//! ([`Handover::failed`]), and buffers until the next one comes.
+//!
 //! ```
 //! use std::io::Read;
 //! use attologging_engine::sink::{NetSink, Peer, Sink};
@@ -36,6 +42,8 @@ use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{Sink, WriteResult};
@@ -51,11 +59,50 @@ pub enum Peer {
     UnixStream(PathBuf),
     /// Unix datagrams, one per frame (`/dev/log`).
     UnixDatagram(PathBuf),
+    /// Connected sockets the program hands over; `true` for a stream
+    /// socket (frames go back to back), `false` for datagrams.
+    Handover(Arc<Handover>, bool),
 }
 
 impl Peer {
     fn is_stream(&self) -> bool {
-        matches!(self, Peer::Tcp(_) | Peer::UnixStream(_))
+        matches!(self, Peer::Tcp(_) | Peer::UnixStream(_) | Peer::Handover(_, true))
+    }
+}
+
+/// Connections handed from the program to a [`Peer::Handover`] sink, and
+/// the news of their failure handed back.
+#[derive(Debug, Default)]
+pub struct Handover {
+    next: Mutex<Option<(OwnedFd, u64)>>,
+    /// How many connections were given, and the number of the last one
+    /// that failed (connections are numbered from 1).
+    given: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl Handover {
+    /// Gives the sink a connected socket (its own descriptor: a `dup` of
+    /// the program's). The sink sends on it from its next pass, resending
+    /// a frame cut short on the previous connection whole.
+    pub fn give(&self, fd: OwnedFd) {
+        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+        let n = self.given.fetch_add(1, Ordering::AcqRel) + 1;
+        *next = Some((fd, n));
+    }
+
+    /// Whether the last connection given has failed (a send error, or the
+    /// receiver closed it): the program should connect again.
+    pub fn failed(&self) -> bool {
+        let given = self.given.load(Ordering::Acquire);
+        given > 0 && self.failed.load(Ordering::Acquire) == given
+    }
+
+    fn take(&self, using: u64) -> Option<(OwnedFd, u64)> {
+        if self.given.load(Ordering::Acquire) == using {
+            return None;
+        }
+        self.next.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
 
@@ -118,6 +165,8 @@ pub struct NetSink {
     dropped: u64,
     error: Option<io::Error>,
     rng: u64,
+    /// The number of the handed-over connection in use ([`Peer::Handover`]).
+    using: u64,
 }
 
 impl NetSink {
@@ -139,6 +188,7 @@ impl NetSink {
             dropped: 0,
             error: None,
             rng: (t ^ (u64::from(std::process::id()) << 32)) | 1,
+            using: 0,
         }
     }
 
@@ -163,11 +213,12 @@ impl NetSink {
 
     /// Sends what it can now; connects first if a retry is due.
     fn pump(&mut self) {
+        self.take_handover();
         let mut checked = false;
         loop {
             match &self.conn {
                 Conn::Down => {
-                    if self.out.is_empty() || Instant::now() < self.retry_at {
+                    if self.out.is_empty() || Instant::now() < self.retry_at || matches!(self.peer, Peer::Handover(..)) {
                         return;
                     }
                     match self.connect(0) {
@@ -209,6 +260,16 @@ impl NetSink {
                     }
                 }
             }
+        }
+    }
+
+    /// Switches to a connection the program handed over, if there is a new one.
+    fn take_handover(&mut self) {
+        let Peer::Handover(h, _) = &self.peer else { return };
+        if let Some((fd, n)) = h.take(self.using) {
+            self.using = n;
+            self.sent = self.head; // a frame cut short goes again, whole
+            self.up(Conn::Up(fd));
         }
     }
 
@@ -282,6 +343,9 @@ impl NetSink {
     fn failed(&mut self, e: io::Error) {
         self.conn = Conn::Down;
         self.sent = self.head;
+        if let Peer::Handover(h, _) = &self.peer {
+            h.failed.fetch_max(self.using, Ordering::AcqRel);
+        }
         if self.up_since.take().is_some_and(|t| t.elapsed() >= self.opts.backoff_reset) {
             self.failures = 0;
         }
@@ -315,6 +379,7 @@ impl NetSink {
                 s.set_nonblocking(true)?;
                 Ok(Conn::Up(s.into()))
             }
+            Peer::Handover(..) => Err(io::Error::new(io::ErrorKind::NotConnected, "waiting for the program to connect")),
             Peer::UnixDatagram(path) => {
                 let s = UnixDatagram::unbound()?;
                 s.connect(path)?;
@@ -467,6 +532,7 @@ impl Sink for NetSink {
             Peer::Tcp(a) => format!("TCP peer {}", a.first().map_or("?".into(), |a| a.to_string())),
             Peer::Udp(a) => format!("UDP peer {}", a.first().map_or("?".into(), |a| a.to_string())),
             Peer::UnixStream(p) | Peer::UnixDatagram(p) => format!("socket '{}'", p.display()),
+            Peer::Handover(..) => "handler's socket".to_owned(),
         }
     }
 }
@@ -486,7 +552,7 @@ impl NetSink {
                     // SAFETY: one valid pollfd, count 1; waits at most 10 ms.
                     unsafe { libc::poll(&mut p, 1, 10) };
                 }
-                Conn::Down if self.retry_at <= deadline => std::thread::sleep(Duration::from_millis(5)),
+                Conn::Down if self.retry_at <= deadline && !matches!(self.peer, Peer::Handover(..)) => std::thread::sleep(Duration::from_millis(5)),
                 Conn::Down => return,
             }
         }
@@ -629,5 +695,41 @@ mod tests {
             assert!(*w <= ceiling + Duration::from_millis(5), "retry {n} waits {w:?} > {ceiling:?}");
         }
         assert!(waits[8..].iter().any(|w| *w > Duration::from_secs(1)), "later retries wait longer: {waits:?}");
+    }
+
+    #[test]
+    fn handed_over_connections_carry_the_frames_and_failures_are_told() {
+        use std::net::TcpStream;
+        let server = TcpListener::bind("127.0.0.1:0").unwrap();
+        let h = Arc::new(Handover::default());
+        let mut sink = NetSink::new(Peer::Handover(h.clone(), true), quick());
+        // Nothing given yet: frames wait.
+        let (batch, ends) = frames(&[b"one|", b"two|"]);
+        sink.write_records(&batch, &ends).unwrap();
+        assert_eq!(sink.buffered(), 8);
+        assert!(!h.failed());
+        let give = |h: &Handover| h.give(OwnedFd::from(TcpStream::connect(server.local_addr().unwrap()).unwrap()));
+        give(&h);
+        sink.poll();
+        assert_eq!(sink.buffered(), 0);
+        let (mut first, _) = server.accept().unwrap();
+        let mut got = [0u8; 8];
+        first.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"one|two|");
+        // The receiver goes away: the next send finds out, the frame stays.
+        drop(first);
+        std::thread::sleep(Duration::from_millis(50));
+        sink.write_records(b"three|", &[6]).unwrap();
+        assert!(h.failed());
+        assert_eq!(sink.buffered(), 6);
+        // A new connection: the buffered frame goes on it.
+        give(&h);
+        assert!(!h.failed());
+        sink.poll();
+        let (mut second, _) = server.accept().unwrap();
+        let mut got = [0u8; 6];
+        second.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"three|");
+        assert_eq!(sink.take_dropped(), 0);
     }
 }
