@@ -27,6 +27,8 @@ struct SinkSlot {
     records: u64,
     /// Where each record in `batch` ends.
     ends: Vec<usize>,
+    /// Write each record at once (`Sink::sends_each_record`).
+    each: bool,
     /// A failed write cut a record in two: `batch` starts with a newline,
     /// so that the next record starts a line of its own.
     torn: bool,
@@ -36,15 +38,16 @@ struct SinkSlot {
 
 impl SinkSlot {
     fn new(sink: Box<dyn Sink>, stats: Arc<SinkStats>) -> SinkSlot {
-        SinkSlot { sink, stats, batch: Vec::new(), records: 0, ends: Vec::new(), torn: false, unreported: (0, 0, String::new()) }
+        let each = sink.sends_each_record();
+        SinkSlot { sink, stats, batch: Vec::new(), records: 0, ends: Vec::new(), each, torn: false, unreported: (0, 0, String::new()) }
     }
 
     /// A record was appended to `batch`: count it, note where it ends, and
-    /// write early if the batch is full.
+    /// write early if the batch is full (or the sink sends each record).
     fn end_record(&mut self) {
         self.records += 1;
         self.ends.push(self.batch.len());
-        if self.batch.len() >= BATCH_LIMIT {
+        if self.each || self.batch.len() >= BATCH_LIMIT {
             self.write();
         }
     }

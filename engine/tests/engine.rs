@@ -355,3 +355,26 @@ fn log_after_shutdown_is_an_error() {
     let rec = RecordSpec { route: r.0, level: 20, template: "late", args: Args::Positional(&[]), fields: &[] };
     assert!(engine.log(&rec).is_err());
 }
+
+#[test]
+fn datagrams_to_several_sinks_leave_in_the_order_logged() {
+    use attologging_engine::{NetSink, Peer};
+    let receiver = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    receiver.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let engine = Engine::builder().build();
+    let peer = || Peer::Udp(vec![receiver.local_addr().unwrap()]);
+    let (a, b) = (engine.add_sink(Box::new(NetSink::new(peer(), Default::default()))), engine.add_sink(Box::new(NetSink::new(peer(), Default::default()))));
+    let (ra, rb) = (route(&engine, "a", &[a], "a%(message)s"), route(&engine, "b", &[b], "b%(message)s"));
+    let n = 100;
+    for i in 0..n {
+        let r = if i % 2 == 0 { ra } else { rb };
+        log(&engine, r, "%d", &[Value::Int(i)]);
+    }
+    engine.flush();
+    let mut buf = [0u8; 64];
+    for i in 0..n {
+        let len = receiver.recv(&mut buf).unwrap_or_else(|e| panic!("datagram {i}: {e}"));
+        let want = format!("{}{i}\n", if i % 2 == 0 { 'a' } else { 'b' });
+        assert_eq!(std::str::from_utf8(&buf[..len]).unwrap(), want);
+    }
+}

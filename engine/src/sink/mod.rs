@@ -69,6 +69,14 @@ pub trait Sink: Send {
         false
     }
 
+    /// True for a sink that sends each record on its own (datagrams): it
+    /// gets each record as soon as it is rendered, not a batch per pass,
+    /// so that records to several such sinks leave in the order they were
+    /// logged (batching would save it no system call).
+    fn sends_each_record(&self) -> bool {
+        false
+    }
+
     /// Writes `batch`, whose records end at the offsets `ends` (ascending,
     /// the last one `batch.len()`). Only called if `wants_record_ends()`.
     fn write_records(&mut self, batch: &[u8], ends: &[usize]) -> WriteResult {

@@ -481,6 +481,10 @@ impl Sink for NetSink {
         true
     }
 
+    fn sends_each_record(&self) -> bool {
+        !self.peer.is_stream()
+    }
+
     fn write_records(&mut self, batch: &[u8], ends: &[usize]) -> WriteResult {
         let mut start = 0;
         for &end in ends {
