@@ -29,6 +29,8 @@ struct SinkSlot {
     ends: Vec<usize>,
     /// Write each record at once (`Sink::sends_each_record`).
     each: bool,
+    /// The sink counts the records it delivers (`Sink::take_delivered`).
+    counts_own: bool,
     /// A failed write cut a record in two: `batch` starts with a newline,
     /// so that the next record starts a line of its own.
     torn: bool,
@@ -37,9 +39,9 @@ struct SinkSlot {
 }
 
 impl SinkSlot {
-    fn new(sink: Box<dyn Sink>, stats: Arc<SinkStats>) -> SinkSlot {
-        let each = sink.sends_each_record();
-        SinkSlot { sink, stats, batch: Vec::new(), records: 0, ends: Vec::new(), each, torn: false, unreported: (0, 0, String::new()) }
+    fn new(mut sink: Box<dyn Sink>, stats: Arc<SinkStats>) -> SinkSlot {
+        let (each, counts_own) = (sink.sends_each_record(), sink.take_delivered().is_some());
+        SinkSlot { sink, stats, batch: Vec::new(), records: 0, ends: Vec::new(), each, counts_own, torn: false, unreported: (0, 0, String::new()) }
     }
 
     /// A record was appended to `batch`: count it, note where it ends, and
@@ -65,7 +67,9 @@ impl SinkSlot {
         match result {
             Ok(()) => {
                 self.torn = false;
-                self.stats.written.fetch_add(self.records, Ordering::Relaxed);
+                if !self.counts_own {
+                    self.stats.written.fetch_add(self.records, Ordering::Relaxed);
+                }
                 self.take_sink_losses();
             }
             Err(WriteError { written, error }) => {
@@ -90,9 +94,12 @@ impl SinkSlot {
         self.records = 0;
     }
 
-    /// What the sink dropped or failed at on its own (network outages,
-    /// failed rollovers): counted and reported.
+    /// What the sink delivered, dropped or failed at on its own (network
+    /// buffers and outages, failed rollovers): counted and reported.
     fn take_sink_losses(&mut self) {
+        if let Some(n) = self.sink.take_delivered() {
+            self.stats.written.fetch_add(n, Ordering::Relaxed);
+        }
         let dropped = self.sink.take_dropped();
         if dropped > 0 {
             self.stats.lost.fetch_add(dropped, Ordering::Relaxed);

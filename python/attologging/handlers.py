@@ -346,8 +346,9 @@ class SysLogHandler(_StdlibSysLogHandler):
     message``), byte for byte, through an engine sink: over UDP to the
     address resolved when the first record is sent, or on (a duplicate
     of) the handler's own connected ``socket`` (Unix socket, TCP), which
-    the handler reconnects as the stdlib does when the consumer finds the
-    connection broken.  With ``rfc5424=True`` each record is an RFC 5424
+    the handler reconnects when the consumer finds the connection broken:
+    as the stdlib does for a Unix socket, and for TCP too (Python 3.11+),
+    where the stdlib's socket would fail at every later record.  With ``rfc5424=True`` each record is an RFC 5424
     message, ``<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID
     STRUCTURED-DATA MSG``, framed with RFC 6587 octet counting over TCP;
     the engine's sink makes its own connection (see docs/handlers.md).

@@ -97,6 +97,14 @@ pub trait Sink: Send {
         0
     }
 
+    /// For a sink that sends records later than it is given them (a
+    /// network sink's buffer): the records it handed to the OS whole since
+    /// the consumer last asked. `None` (the default): a batch written
+    /// without error is handed to the OS, all its records.
+    fn take_delivered(&mut self) -> Option<u64> {
+        None
+    }
+
     /// Called on every consumer pass, records or not: a sink with work of
     /// its own (a network sink retrying its peer) does it here.
     fn poll(&mut self) {}

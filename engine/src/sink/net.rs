@@ -163,6 +163,8 @@ pub struct NetSink {
     /// When the current connection came up (`None`: down).
     up_since: Option<Instant>,
     dropped: u64,
+    /// Frames sent whole since the consumer last asked.
+    delivered: u64,
     error: Option<io::Error>,
     rng: u64,
     /// The number of the handed-over connection in use ([`Peer::Handover`]).
@@ -186,6 +188,7 @@ impl NetSink {
             retry_at: now,
             up_since: None,
             dropped: 0,
+            delivered: 0,
             error: None,
             rng: (t ^ (u64::from(std::process::id()) << 32)) | 1,
             using: 0,
@@ -322,12 +325,13 @@ impl NetSink {
             };
         }
         self.sent = if stream { self.sent + n as u64 } else { first_end };
-        self.release_sent();
+        self.delivered += self.release_sent();
         Ok(true)
     }
 
-    /// Forgets the frames sent whole.
-    fn release_sent(&mut self) {
+    /// Forgets the frames sent whole; returns how many.
+    fn release_sent(&mut self) -> u64 {
+        let mut n = 0;
         while let Some(&end) = self.ends.front() {
             if end > self.sent {
                 break;
@@ -335,7 +339,9 @@ impl NetSink {
             self.ends.pop_front();
             self.out.drain(..(end - self.head) as usize);
             self.head = end;
+            n += 1;
         }
+        n
     }
 
     /// The connection failed: drop it, resend a part-sent frame whole
@@ -503,6 +509,10 @@ impl Sink for NetSink {
 
     fn take_dropped(&mut self) -> u64 {
         std::mem::take(&mut self.dropped)
+    }
+
+    fn take_delivered(&mut self) -> Option<u64> {
+        Some(std::mem::take(&mut self.delivered))
     }
 
     fn take_error(&mut self) -> Option<io::Error> {
