@@ -210,10 +210,13 @@ impl Engine {
 
     /// A network sink that sends on the sockets the handler connects and
     /// hands over (`SocketHandler`'s own connection and retry schedule):
-    /// returns the sink and its `SocketHandover`.
-    fn add_handover_sink(&self, stream: bool, buffer_limit: usize, max_frame: usize) -> (u32, SocketHandover) {
+    /// returns the sink and its `SocketHandover`. The buffer and frame
+    /// limits default to `NetOptions`'.
+    #[pyo3(signature = (stream, buffer_limit = None, max_frame = None))]
+    fn add_handover_sink(&self, stream: bool, buffer_limit: Option<usize>, max_frame: Option<usize>) -> (u32, SocketHandover) {
         let handover = Arc::new(Handover::default());
-        let opts = NetOptions { buffer_limit, max_frame, ..NetOptions::default() };
+        let d = NetOptions::default();
+        let opts = NetOptions { buffer_limit: buffer_limit.unwrap_or(d.buffer_limit), max_frame: max_frame.unwrap_or(d.max_frame), ..d };
         let sink = self.inner.add_sink(Box::new(NetSink::new(Peer::Handover(handover.clone(), stream), opts)));
         (sink.0, SocketHandover(handover))
     }

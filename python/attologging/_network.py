@@ -70,6 +70,21 @@ class EnginePeer(object):
         return e.sink_counts(state[1])
 
 
+def datagram_peer(address, family=0):
+    """An ``EnginePeer`` sending datagrams to *address*: a Unix socket's
+    path, or ``(host, port)`` resolved now (``getaddrinfo`` with *family*,
+    as ``sendto()`` would resolve it; errors raise here).  Its ``address``
+    is the one it was made for."""
+    if isinstance(address, str):
+        peer = EnginePeer('unix_dgram', address)
+    else:
+        host, port = address
+        peer = EnginePeer('udp', socket.getaddrinfo(
+            host, port, family, socket.SOCK_DGRAM)[0][4][:2])
+    peer.address = address
+    return peer
+
+
 class HandoverPeer(EnginePeer):
     """An engine sink that sends on the sockets a handler connects itself
     (the stdlib's ``SocketHandler`` connects in the calling thread, on its
@@ -84,8 +99,7 @@ class HandoverPeer(EnginePeer):
         self._handover = self._given = None
 
     def _add_sink(self, e):
-        sink, self._handover = e.add_handover_sink(
-            self._settings[0], 16 << 20, 1 << 20)
+        sink, self._handover = e.add_handover_sink(self._settings[0])
         self._given = None
         return sink
 

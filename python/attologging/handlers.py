@@ -327,14 +327,8 @@ class DatagramHandler(_StdlibDatagramHandler, SocketHandler):
             self.createSocket()   # the stdlib's socket, for those who look
         peer = self.__dict__.get('_peer')
         if peer is None or peer.address != self.address:
-            if self.port is None:
-                peer = _network.EnginePeer('unix_dgram', self.address)
-            else:
-                peer = _network.EnginePeer('udp', _socket.getaddrinfo(
-                    self.host, self.port, _socket.AF_INET,
-                    _socket.SOCK_DGRAM)[0][4])
-            peer.address = self.address
-            self._peer = peer
+            peer = self._peer = _network.datagram_peer(self.address,
+                                                       _socket.AF_INET)
         peer.send(s)
 
 
@@ -417,9 +411,7 @@ class SysLogHandler(_StdlibSysLogHandler):
         link = self.__dict__.get('_link')
         if link is None or link[0] != key:
             if key[0] == 'udp':
-                host, port = self.address
-                peer = _network.EnginePeer('udp', _socket.getaddrinfo(
-                    host, port, 0, _socket.SOCK_DGRAM)[0][4][:2])
+                peer = _network.datagram_peer(self.address)
             else:
                 peer = _network.HandoverPeer(key[1])
             if link is not None:
