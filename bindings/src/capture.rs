@@ -9,7 +9,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::gil::GilCell;
+use crate::gil::{GilCell, Interned};
 
 /// A short list kept inline (no allocation) up to `N` items: the hot path
 /// captures a few arguments and fields per call. (A dozen lines instead of a
@@ -110,6 +110,9 @@ struct SignatureCache {
     slots: Vec<Option<(Py<PyString>, Signature)>>,
 }
 
+static CO_FILENAME: Interned = Interned::new("co_filename");
+static CO_NAME: Interned = Interned::new("co_name");
+
 static SIGNATURES: GilCell<SignatureCache> = GilCell::new(SignatureCache { slots: Vec::new() });
 
 /// Whether `template % args` is sure to succeed with these exact-typed args.
@@ -190,7 +193,7 @@ pub fn find_caller<'py>(py: Python<'py>, walk: CallerWalk, internal: &[String]) 
         // SAFETY: `frame` is a live frame object we hold a reference to;
         // PyFrame_GetCode returns a new (never null) reference.
         let code: Bound<'py, PyAny> = unsafe { Bound::from_owned_ptr(py, ffi::PyFrame_GetCode(frame.as_ptr().cast()).cast()) };
-        let filename = code.getattr(pyo3::intern!(py, "co_filename")).ok()?.cast_into::<PyString>().ok()?;
+        let filename = code.getattr(CO_FILENAME.get(py)).ok()?.cast_into::<PyString>().ok()?;
         let internal_frame = is_internal(walk, filename.to_str().ok()?, internal);
         // SAFETY: as above; PyFrame_GetBack returns a new reference or NULL.
         let back = unsafe { Bound::from_owned_ptr_or_opt(py, ffi::PyFrame_GetBack(frame.as_ptr().cast()).cast()) };
@@ -200,7 +203,7 @@ pub fn find_caller<'py>(py: Python<'py>, walk: CallerWalk, internal: &[String]) 
             _ => {
                 // SAFETY: `frame` is a live frame object.
                 let lineno = unsafe { ffi::PyFrame_GetLineNumber(frame.as_ptr().cast()) } as i64;
-                let func = code.getattr(pyo3::intern!(py, "co_name")).ok()?.cast_into::<PyString>().ok()?;
+                let func = code.getattr(CO_NAME.get(py)).ok()?.cast_into::<PyString>().ok()?;
                 return Some(Caller { filename, lineno, func });
             }
         }

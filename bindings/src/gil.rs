@@ -1,9 +1,11 @@
 //! [`GilCell`]: interior mutability for state that is only touched while the
-//! calling thread holds the GIL (a logger's cached plan, the template cache).
+//! calling thread holds the GIL (a logger's cached plan, the template cache),
+//! and [`Interned`], a Python string made once under the GIL.
 
 use std::cell::UnsafeCell;
 
-use pyo3::Python;
+use pyo3::types::PyString;
+use pyo3::{Bound, Py, Python};
 
 /// A cell whose accessors take a [`Python`] token as proof that the GIL is
 /// held. Values go in and out by swapping or by copying (never by reference),
@@ -39,5 +41,28 @@ impl<T> GilCell<T> {
         // SAFETY: as in `replace`; `f` runs no Python code, so nothing can
         // re-enter this cell while the borrow is live.
         unsafe { f(&mut *self.0.get()) }
+    }
+}
+
+/// An interned Python string, made on first use: `pyo3::intern!` without its
+/// fork hazard. `intern!` is a `PyOnceLock`, whose first caller lets go of the
+/// GIL while it holds the once-lock; a `fork()` by the thread that took the
+/// GIL meanwhile leaves the child a once-lock held by a thread that does not
+/// exist there, and the child's first logging call waits for ever. This one
+/// is made and read with the GIL held throughout, and `fork()` is called by
+/// a thread holding the GIL, so a child never finds it half made.
+pub struct Interned {
+    text: &'static str,
+    cell: GilCell<Option<Py<PyString>>>,
+}
+
+impl Interned {
+    pub const fn new(text: &'static str) -> Self {
+        Interned { text, cell: GilCell::new(None) }
+    }
+
+    pub fn get<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        // Interning a str and taking a reference run no Python code.
+        self.cell.with(py, |s| s.get_or_insert_with(|| PyString::intern(py, self.text).unbind()).bind(py).clone())
     }
 }

@@ -22,7 +22,7 @@ use pyo3::Borrowed;
 
 use crate::capture::{args_fit, exact_value, exact_value_ptr, find_caller, CallerMode, Inline};
 use crate::engine::log_record;
-use crate::gil::GilCell;
+use crate::gil::{GilCell, Interned};
 use crate::plan::{NativeRoute, Plan};
 
 /// The base class of `attologging.Logger`: holds the cached plan.
@@ -61,6 +61,7 @@ pub struct Hooks {
 }
 
 static HOOKS: OnceLock<Hooks> = OnceLock::new();
+static IS_ENABLED_FOR: Interned = Interned::new("isEnabledFor");
 
 /// Registers the package's callbacks (once per process; later calls are ignored).
 #[pyfunction]
@@ -137,7 +138,7 @@ fn call<'py>(py: Python<'py>, which: usize, slf: &Bound<'py, PyAny>, args: &[*mu
     let enabled = match plan.get().enabled(level) {
         Some(e) => e,
         None => {
-            let e = slf.call_method1(pyo3::intern!(py, "isEnabledFor"), (level,))?.is_truthy()?;
+            let e = slf.call_method1(IS_ENABLED_FOR.get(py), (level,))?.is_truthy()?;
             plan.get().remember_enabled(level, e);
             e
         }
