@@ -9,7 +9,7 @@ use attologging_engine as eng;
 use eng::pytime::{PyVersion, StartTime};
 use eng::{
     Args, FileMode, FileSink, FormatterSpec, Handover, LogError, NetOptions, NetSink, OverflowPolicy, OwnedValue, Peer, RecordSpec, RotatingFileSink,
-    StreamSink, Style, Target, Value, WatchedFileSink,
+    StreamSink, Style, Target, Tls, TlsOptions, Value, WatchedFileSink,
 };
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -167,7 +167,8 @@ impl Engine {
     /// those that do not fit, are counted as lost. Reconnects back off
     /// exponentially with full jitter (seconds: `backoff_base`,
     /// `backoff_cap`, reset after `backoff_reset` up).
-    #[pyo3(signature = (kind, address, buffer_limit = 16 << 20, max_frame = 1 << 20, backoff_base = 0.1, backoff_cap = 10.0, backoff_reset = 30.0))]
+    /// `tls`: a `TlsConfig` (stream peers only).
+    #[pyo3(signature = (kind, address, buffer_limit = 16 << 20, max_frame = 1 << 20, backoff_base = 0.1, backoff_cap = 10.0, backoff_reset = 30.0, tls = None))]
     #[allow(clippy::too_many_arguments)]
     fn add_net_sink(
         &self,
@@ -179,7 +180,11 @@ impl Engine {
         backoff_base: f64,
         backoff_cap: f64,
         backoff_reset: f64,
+        tls: Option<PyRef<'_, TlsConfig>>,
     ) -> PyResult<u32> {
+        if tls.is_some() && !matches!(kind, "tcp" | "unix") {
+            return Err(PyValueError::new_err(format!("TLS needs a stream peer (tcp or unix), not {kind}")));
+        }
         let peer = match kind {
             "tcp" | "udp" => {
                 let (host, port): (String, u16) = address.extract()?;
@@ -203,6 +208,7 @@ impl Engine {
             backoff_reset: secs(backoff_reset)?,
             buffer_limit,
             max_frame,
+            tls: tls.map(|t| t.0.clone()),
             ..NetOptions::default()
         };
         Ok(self.inner.add_sink(Box::new(NetSink::new(peer, opts))).0)
@@ -374,6 +380,34 @@ fn file_mode(mode: &str) -> PyResult<FileMode> {
 
 fn os_error(path: &std::path::Path, e: std::io::Error) -> PyErr {
     PyOSError::new_err(format!("{}: {e}", path.display()))
+}
+
+/// A TLS client configuration for `Engine.add_net_sink` (rustls): the
+/// files are read, and the system's roots loaded, when it is made, so a bad
+/// file raises here. Verification (chain and name) is on unless `verify`
+/// is false; `server_hostname` is the name the certificate must carry.
+#[pyclass(module = "attologging._native", frozen)]
+pub struct TlsConfig(Arc<Tls>);
+
+#[pymethods]
+impl TlsConfig {
+    #[new]
+    #[pyo3(signature = (server_hostname, cafile = None, verify = true, certfile = None, keyfile = None))]
+    fn new(
+        py: Python<'_>,
+        server_hostname: String,
+        cafile: Option<std::path::PathBuf>,
+        verify: bool,
+        certfile: Option<std::path::PathBuf>,
+        keyfile: Option<std::path::PathBuf>,
+    ) -> PyResult<TlsConfig> {
+        let opts = TlsOptions { server_name: server_hostname, ca_file: cafile, verify, cert_file: certfile, key_file: keyfile };
+        let tls = py.detach(|| Tls::new(&opts)).map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidInput => PyValueError::new_err(e.to_string()),
+            _ => PyErr::from(e), // FileNotFoundError, PermissionError, ...
+        })?;
+        Ok(TlsConfig(Arc::new(tls)))
+    }
 }
 
 /// The handler's side of a handover sink: gives it connected sockets and

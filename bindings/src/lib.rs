@@ -21,6 +21,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<engine::Engine>()?;
     m.add_class::<engine::SocketHandover>()?;
+    m.add_class::<engine::TlsConfig>()?;
     m.add_class::<logger::LoggerBase>()?;
     m.add_class::<plan::Plan>()?;
     m.add_function(wrap_pyfunction!(frames::msgpack_frame, m)?)?;

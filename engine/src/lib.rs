@@ -19,6 +19,7 @@ pub use crate::formatter::{CompileError, Formatter, FormatterSpec, Needs, Style}
 pub use crate::record::{Field, RecordError, RecordSpec, RecordView};
 pub use crate::ring::{LogError, Logged, OverflowPolicy};
 pub use crate::sink::{
-    FileMode, FileSink, Handover, NetOptions, NetSink, NullSink, Peer, RotatingFileSink, Sink, StreamSink, WatchedFileSink, WriteError, WriteResult,
+    FileMode, FileSink, Handover, NetOptions, NetSink, NullSink, Peer, RotatingFileSink, Sink, StreamSink, Tls, TlsOptions, WatchedFileSink, WriteError,
+    WriteResult,
 };
 pub use crate::value::{Args, OwnedValue, Value};

@@ -153,20 +153,37 @@ class MessagePackHandler(Handler):
     full jitter (*backoff_base* doubling up to *backoff_cap* seconds, reset
     after *backoff_reset* seconds connected); frames over *max_frame*
     bytes, and those that do not fit the buffer, are dropped and counted.
+
+    ``tls=True`` encrypts the stream (rustls, on the consumer thread).  As
+    with ``ssl.create_default_context()``, the server's certificate must
+    chain to a trusted root (the system's, or those in *cafile*) and carry
+    *server_hostname* (default: *host*; required over a Unix socket);
+    ``verify=False`` turns both checks off.  *certfile* and *keyfile*
+    present a client certificate (as ``load_cert_chain``).  The files are
+    read when the handler is made: a missing or bad one raises then.
     """
 
     def __init__(self, host=None, port=None, path=None, level=0, *,
                  buffer_limit=16 << 20, max_frame=1 << 20, backoff_base=0.1,
-                 backoff_cap=10.0, backoff_reset=30.0):
+                 backoff_cap=10.0, backoff_reset=30.0, tls=False,
+                 server_hostname=None, cafile=None, verify=True,
+                 certfile=None, keyfile=None):
         super().__init__(level)
         if (path is None) == (host is None or port is None):
             raise ValueError('give either host and port, or path')
         kind, address = ('unix', os.fspath(path)) if path is not None \
             else ('tcp', (host, int(port)))
         self.address = address
+        options = {}
+        if tls:
+            options['tls'] = _tls_config(server_hostname or host, cafile,
+                                         verify, certfile, keyfile)
+        elif any(x is not None for x in (server_hostname, cafile,
+                                          certfile, keyfile)):
+            raise ValueError('TLS settings given without tls=True')
         self.peer = EnginePeer(kind, address, buffer_limit, max_frame,
                                float(backoff_base), float(backoff_cap),
-                               float(backoff_reset))
+                               float(backoff_reset), **options)
 
     def makeFrame(self, record):
         """The bytes sent for *record*."""
@@ -193,6 +210,16 @@ class MessagePackHandler(Handler):
         with self.lock:
             self.peer.close()
             super().close()
+
+
+def _tls_config(server_hostname, cafile, verify, certfile, keyfile):
+    """The engine's TLS client configuration (files read now)."""
+    from ._native import TlsConfig
+    if not server_hostname:
+        raise ValueError('TLS over a Unix socket needs server_hostname')
+    path = lambda p: None if p is None else os.fspath(p)
+    return TlsConfig(server_hostname, path(cafile), bool(verify),
+                     path(certfile), path(keyfile))
 
 
 _SD_NAME = re.compile(r'[\x21-\x7e]{1,32}\Z')

@@ -14,12 +14,14 @@ mod mapped;
 mod net;
 mod rotating;
 mod stream;
+mod tls;
 mod watched;
 
 pub use file::{FileMode, FileSink};
 pub use net::{Handover, NetOptions, NetSink, Peer};
 pub use rotating::RotatingFileSink;
 pub use stream::StreamSink;
+pub use tls::{Tls, TlsOptions};
 pub use watched::WatchedFileSink;
 
 /// A batch write that stopped part-way: the first `written` bytes of the

@@ -15,6 +15,10 @@
 //! Host names are resolved once, when the sink is made (the consumer never
 //! waits on DNS).
 //!
+//! A stream peer may speak TLS ([`NetOptions::tls`], see [`super::tls`]).
+//! A frame counts as sent only once its encrypted bytes were all handed to
+//! the socket, so a connection lost mid-frame still resends it whole.
+//!
 //! A [`Peer::Handover`] sink connects nothing itself: the program connects
 //! (the stdlib's `SocketHandler` does, in the calling thread, on its own
 //! retry schedule) and hands each new connection over ([`Handover::give`]);
@@ -37,7 +41,7 @@
 //! ```
 
 use std::collections::VecDeque;
-use std::io;
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::net::{UnixDatagram, UnixStream};
@@ -46,6 +50,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::tls::{self, Tls};
 use super::{Sink, WriteResult};
 
 /// Where a [`NetSink`] sends its frames.
@@ -121,6 +126,10 @@ pub struct NetOptions {
     pub max_frame: usize,
     /// How long `close` keeps trying to send what is buffered.
     pub close_timeout: Duration,
+    /// TLS over the stream (`None`: plain).
+    pub tls: Option<Arc<Tls>>,
+    /// How long a TLS server may take to finish the handshake.
+    pub handshake_timeout: Duration,
 }
 
 impl Default for NetOptions {
@@ -132,6 +141,8 @@ impl Default for NetOptions {
             buffer_limit: 16 << 20,
             max_frame: 1 << 20,
             close_timeout: Duration::from_secs(1),
+            tls: None,
+            handshake_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -169,6 +180,8 @@ pub struct NetSink {
     rng: u64,
     /// The number of the handed-over connection in use ([`Peer::Handover`]).
     using: u64,
+    /// The TLS state of the connection that is up (with [`NetOptions::tls`]).
+    session: Option<rustls::ClientConnection>,
 }
 
 impl NetSink {
@@ -192,6 +205,7 @@ impl NetSink {
             error: None,
             rng: (t ^ (u64::from(std::process::id()) << 32)) | 1,
             using: 0,
+            session: None,
         }
     }
 
@@ -256,7 +270,9 @@ impl NetSink {
                             return self.failed(io::Error::new(io::ErrorKind::ConnectionReset, "the receiver closed the connection"));
                         }
                     }
-                    match self.send_some(fd.as_raw_fd()) {
+                    let fd = fd.as_raw_fd();
+                    let step = if self.session.is_some() { self.send_tls(fd) } else { self.send_some(fd) };
+                    match step {
                         Ok(true) => {}
                         Ok(false) => return, // the peer is slow: later
                         Err(e) => return self.failed(e),
@@ -277,10 +293,46 @@ impl NetSink {
     }
 
     fn up(&mut self, c: Conn) {
-        if matches!(c, Conn::Up(_)) {
-            self.up_since = Some(Instant::now());
-        }
+        let is_up = matches!(c, Conn::Up(_));
         self.conn = c;
+        if is_up {
+            self.up_since = Some(Instant::now());
+            if let Some(tls) = &self.opts.tls {
+                match tls.connect() {
+                    Ok(session) => self.session = Some(session),
+                    Err(e) => self.failed(e),
+                }
+            }
+        }
+    }
+
+    /// [`send_some`](Self::send_some) over TLS: finishes the handshake, then
+    /// encrypts from the first unsent byte. Frames are released only once
+    /// their encrypted bytes all left, so a connection lost with bytes
+    /// still in the TLS buffer resends them (whole frames) on the next one.
+    fn send_tls(&mut self, fd: i32) -> io::Result<bool> {
+        let s = self.session.as_mut().expect("a TLS connection");
+        tls::receive(s, fd)?;
+        if s.wants_write() {
+            return tls::send(s, fd);
+        }
+        if s.is_handshaking() {
+            // The server's turn; one that never answers is given up on.
+            if self.up_since.is_some_and(|t| t.elapsed() > self.opts.handshake_timeout) {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "TLS: the server did not finish the handshake"));
+            }
+            return Ok(false);
+        }
+        self.delivered += self.release_sent(); // everything encrypted so far has left
+        let from = (self.sent - self.head) as usize;
+        let (a, b) = self.out.as_slices();
+        let chunk = if from < a.len() { &a[from..] } else { &b[from - a.len()..] };
+        if chunk.is_empty() {
+            return Ok(true);
+        }
+        let s = self.session.as_mut().expect("a TLS connection");
+        self.sent += s.writer().write(chunk)? as u64;
+        Ok(true)
     }
 
     /// Sends from the first unsent byte: as much of the stream as the socket
@@ -348,6 +400,7 @@ impl NetSink {
     /// next time, and schedule the retry.
     fn failed(&mut self, e: io::Error) {
         self.conn = Conn::Down;
+        self.session = None;
         self.sent = self.head;
         if let Peer::Handover(h, _) = &self.peer {
             h.failed.fetch_max(self.using, Ordering::AcqRel);
@@ -532,6 +585,11 @@ impl Sink for NetSink {
             self.retry_at = Instant::now(); // one last attempt now
         }
         self.drain_for(self.opts.close_timeout);
+        if let (Some(s), Conn::Up(fd)) = (&mut self.session, &self.conn) {
+            s.send_close_notify();
+            let _ = tls::send(s, fd.as_raw_fd()); // best effort: the receiver learns the stream ended cleanly
+        }
+        self.session = None;
         self.dropped += self.ends.len() as u64;
         self.head += self.out.len() as u64;
         self.sent = self.head;
