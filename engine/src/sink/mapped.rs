@@ -55,6 +55,7 @@ const PAGE: u64 = 4096;
 /// How long a batch waits for another program's `flock` before the sink
 /// gives up on the map.
 const LOCK_PATIENCE: Duration = Duration::from_secs(1);
+const UNLOCKED_WRITER: &str = "another program appends to the file without taking its lock";
 
 /// A file opened for appending, through a map when it can be.
 #[derive(Debug)]
@@ -123,11 +124,17 @@ impl ActiveFile {
         }
         if !self.locked {
             if let Err(why) = self.lock() {
-                self.fall_back(&why);
+                self.fall_back(&why, true);
                 return Ok(self.file.metadata()?.len());
             }
         }
         let size = self.file.metadata()?.len();
+        if size > self.size && self.size > self.end && self.nul_at(self.end)? {
+            // The file grew past this sink's tail, and the tail is as it
+            // left it: a writer that ignores the lock appended at the size.
+            self.fall_back(UNLOCKED_WRITER, false);
+            return Ok(size);
+        }
         // Unchanged since this sink's last batch: same size, and nobody
         // wrote at the cursor (another sink appending into this tail).
         let unchanged = size == self.size && (self.end == size || self.byte_at(self.end) == Some(0));
@@ -152,12 +159,17 @@ impl ActiveFile {
         }
         let need = self.end + buf.len() as u64;
         if self.map.as_ref().map_or(true, |(_, base)| *base > self.end) || need > self.size {
-            if let Err(e) = self.map_through(need) {
-                if !is_unsupported(&e) {
-                    return Err(e.into());
+            match self.map_through(need) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.fall_back(UNLOCKED_WRITER, false);
+                    return write_all(self.file.as_raw_fd(), buf);
                 }
-                self.fall_back(&format!("cannot map the file ({e})"));
-                return write_all(self.file.as_raw_fd(), buf);
+                Err(e) if is_unsupported(&e) => {
+                    self.fall_back(&format!("cannot map the file ({e})"), true);
+                    return write_all(self.file.as_raw_fd(), buf);
+                }
+                Err(e) => return Err(e.into()),
             }
         }
         let (map, base) = self.map.as_mut().expect("mapped above");
@@ -207,9 +219,18 @@ impl ActiveFile {
     }
 
     /// Grows the file to at least `need` bytes and maps `end..size`.
-    fn map_through(&mut self, need: u64) -> io::Result<()> {
+    /// `Ok(false)`: a writer that ignores the lock appended at the file's
+    /// size during this batch, where the sink was about to grow into.
+    fn map_through(&mut self, need: u64) -> io::Result<bool> {
         self.map = None;
+        let grown_from = self.size;
         if need > self.size {
+            // Under the lock the size changes only by such a writer. One
+            // that appends between this check and the allocation is caught
+            // below: after it, the file is longer than anything appended.
+            if self.file.metadata()?.len() != self.size {
+                return Ok(false);
+            }
             let want = need.max(self.end + self.segment).next_multiple_of(PAGE);
             self.size = match allocate(&self.file, self.size, want) {
                 Ok(()) => want,
@@ -227,9 +248,21 @@ impl ActiveFile {
         // program that truncates the file without the lock during a batch
         // would make the next store raise SIGBUS: documented in docs/handlers.md.
         let map = unsafe { MmapOptions::new().offset(self.end).len((self.size - self.end) as usize).map_mut(&self.file)? };
+        // What was appended at the old size before the allocation is where
+        // this batch's records would go.
+        let fresh = (grown_from.max(self.end) - self.end) as usize..(need.min(self.size) - self.end) as usize;
+        if map.get(fresh).is_some_and(|b| b.iter().any(|&b| b != 0)) {
+            return Ok(false);
+        }
         self.map = Some((map, self.end));
         self.touched = self.end;
-        Ok(())
+        Ok(true)
+    }
+
+    fn nul_at(&self, at: u64) -> io::Result<bool> {
+        let mut b = [1u8];
+        self.file.read_exact_at(&mut b, at)?;
+        Ok(b[0] == 0)
     }
 
     fn byte_at(&self, at: u64) -> Option<u8> {
@@ -285,11 +318,13 @@ impl ActiveFile {
         self.locked = false;
     }
 
-    /// From now on, writes go through `O_APPEND`; says so once.
-    fn fall_back(&mut self, why: &str) {
+    /// From now on, writes go through `O_APPEND`; says so once. `trim`:
+    /// cut this sink's unused tail off first (not when another writer's
+    /// records may lie past it).
+    fn fall_back(&mut self, why: &str, trim: bool) {
         if self.locked {
             self.map = None;
-            if self.size > self.end && self.file.set_len(self.end).is_ok() {
+            if trim && self.size > self.end && self.file.set_len(self.end).is_ok() {
                 self.size = self.end;
             }
             self.unlock();
@@ -428,6 +463,40 @@ mod tests {
         a.trim().unwrap();
         b.trim().unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), expect);
+    }
+
+    #[test]
+    fn a_writer_that_ignores_the_lock_loses_nothing_and_the_sink_falls_back() {
+        use std::io::Write;
+        let lines = |p: &Path| -> Vec<String> {
+            let text = std::fs::read(p).unwrap().into_iter().filter(|&b| b != 0).collect::<Vec<u8>>();
+            String::from_utf8(text).unwrap().lines().map(str::to_owned).collect()
+        };
+        let big = format!("{}\n", "b".repeat(5000)); // more than the 4 KiB segment: the sink grows the file
+                                                     // 1. Between batches: its line lands past the sink's tail.
+                                                     // 2. Inside a batch, just before the sink grows the file.
+        for inside in [false, true] {
+            let p = path(if inside { "unlocked-in" } else { "unlocked-between" });
+            let mut f = ActiveFile::open(&p, FileMode::Append, true, PAGE).unwrap();
+            let mut other = OpenOptions::new().append(true).open(&p).unwrap();
+            append(&mut f, b"a1\n");
+            if inside {
+                f.begin().unwrap();
+                other.write_all(b"std\n").unwrap();
+                f.append(big.as_bytes()).unwrap();
+                f.finish();
+            } else {
+                other.write_all(b"std\n").unwrap();
+                append(&mut f, big.as_bytes());
+            }
+            assert!(!f.mapped, "the sink writes with O_APPEND from now on");
+            append(&mut f, b"a3\n");
+            other.write_all(b"std2\n").unwrap();
+            f.trim().unwrap();
+            assert_eq!(lines(&p), ["a1", "std", big.trim_end(), "a3", "std2"]);
+            let nuls = std::fs::read(&p).unwrap().iter().filter(|&&b| b == 0).count();
+            assert!(nuls <= 2 * PAGE as usize, "one segment's tail is left behind at most: {nuls}");
+        }
     }
 
     #[test]
