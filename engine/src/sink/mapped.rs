@@ -472,9 +472,10 @@ mod tests {
             let text = std::fs::read(p).unwrap().into_iter().filter(|&b| b != 0).collect::<Vec<u8>>();
             String::from_utf8(text).unwrap().lines().map(str::to_owned).collect()
         };
-        let big = format!("{}\n", "b".repeat(5000)); // more than the 4 KiB segment: the sink grows the file
-                                                     // 1. Between batches: its line lands past the sink's tail.
-                                                     // 2. Inside a batch, just before the sink grows the file.
+        // More than the 4 KiB segment: the sink grows the file.
+        let big = format!("{}\n", "b".repeat(5000));
+        // 1. Between batches: the other's line lands past the sink's tail.
+        // 2. Inside a batch, just before the sink grows the file.
         for inside in [false, true] {
             let p = path(if inside { "unlocked-in" } else { "unlocked-between" });
             let mut f = ActiveFile::open(&p, FileMode::Append, true, PAGE).unwrap();
