@@ -235,12 +235,8 @@ impl Engine {
     /// Queues one frame on a frame route; the GIL is released while the
     /// ring is full.
     fn send_frame(&self, py: Python<'_>, route: u32, frame: &[u8]) -> PyResult<()> {
-        let route = eng::RouteId(route);
-        let result = match self.inner.try_send_frame(route, frame) {
-            Err(LogError::WouldBlock) => py.detach(|| self.inner.send_frame(route, frame)),
-            r => r,
-        };
-        match result {
+        let frame = [Value::Bytes(frame)];
+        match log_record(py, &self.inner, &eng::frame_record(eng::RouteId(route), &frame)) {
             Ok(_) => Ok(()),
             Err(LogError::Closed) => Err(PyRuntimeError::new_err("the engine is shut down")),
             Err(e) => Err(PyValueError::new_err(format!("cannot queue this frame: {e:?}"))),

@@ -52,8 +52,10 @@ pub struct Route {
     pub frames: bool,
 }
 
-/// The record that carries one frame: its bytes as the one argument.
-fn frame_record<'a, 'v>(route: RouteId, frame: &'v [Value<'a>; 1]) -> RecordSpec<'a, 'v> {
+/// The record that carries one frame on a route made by
+/// [`Engine::add_frame_route`]: `[Value::Bytes(frame)]` as its one argument.
+/// [`Engine::send_frame`] logs it; [`Engine::try_log`] logs it without waiting.
+pub fn frame_record<'a, 'v>(route: RouteId, frame: &'v [Value<'a>; 1]) -> RecordSpec<'a, 'v> {
     RecordSpec { route: route.0, level: 0, template: "", args: Args::Positional(frame), fields: &[] }
 }
 
@@ -392,11 +394,6 @@ impl Engine {
     /// (waiting for ring space as [`Engine::log`] does).
     pub fn send_frame(&self, route: RouteId, frame: &[u8]) -> Result<Logged, LogError> {
         self.log_inner(&frame_record(route, &[Value::Bytes(frame)]), true)
-    }
-
-    /// Like [`Engine::send_frame`] but never waits, as [`Engine::try_log`].
-    pub fn try_send_frame(&self, route: RouteId, frame: &[u8]) -> Result<Logged, LogError> {
-        self.log_inner(&frame_record(route, &[Value::Bytes(frame)]), false)
     }
 
     fn insert_route(&self, route: Route) -> RouteId {

@@ -14,7 +14,7 @@ pub mod sink;
 pub mod value;
 mod wake;
 
-pub use crate::engine::{Engine, EngineBuilder, EngineConfig, EngineCounts, FormatterId, Route, RouteId, SinkCounts, SinkId, Target};
+pub use crate::engine::{frame_record, Engine, EngineBuilder, EngineConfig, EngineCounts, FormatterId, Route, RouteId, SinkCounts, SinkId, Target};
 pub use crate::formatter::{CompileError, Formatter, FormatterSpec, Needs, Style};
 pub use crate::record::{Field, RecordError, RecordSpec, RecordView};
 pub use crate::ring::{LogError, Logged, OverflowPolicy};

@@ -32,13 +32,18 @@ class EnginePeer(object):
     def send(self, frame):
         """Queue *frame*; RuntimeError once the engine is gone
         (interpreter exit), which the handler reports as a logging error."""
+        e, route = self._route()
+        e.send_frame(route, frame)
+
+    def _route(self):
+        """The engine and this peer's frame route in it (made if needed)."""
         state = self._state
         if state is None or state[0] != _runtime._epoch:
             state = self._open()
         e = _runtime._engine
         if state is None or e is None:
             raise RuntimeError('the logging engine has shut down')
-        e.send_frame(state[2], frame)
+        return e, state[2]
 
     def _open(self):
         with self._lock:
@@ -106,16 +111,11 @@ class HandoverPeer(EnginePeer):
     def send(self, frame, sock=None):
         """Queue *frame*, to go on *sock* (a connected ``socket.socket``)
         or, while it is None, on the next socket given."""
-        state = self._state
-        if state is None or state[0] != _runtime._epoch:
-            state = self._open()
-        e = _runtime._engine
-        if state is None or e is None:
-            raise RuntimeError('the logging engine has shut down')
+        e, route = self._route()
         if sock is not None and sock is not self._given:
             self._handover.give(sock.fileno())
             self._given = sock
-        e.send_frame(state[2], frame)
+        e.send_frame(route, frame)
 
     def failed(self, sock):
         """Did the consumer find *sock*'s connection broken?"""

@@ -13,6 +13,7 @@ mod file;
 mod mapped;
 mod net;
 mod rotating;
+mod socket;
 mod stream;
 mod tls;
 mod watched;

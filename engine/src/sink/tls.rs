@@ -157,29 +157,18 @@ impl ServerCertVerifier for AcceptAny {
     }
 }
 
-/// A non-blocking socket as `Read`/`Write` for rustls (`MSG_NOSIGNAL`: a
-/// closed peer is an `EPIPE` error, never a signal).
+/// A non-blocking socket as `Read`/`Write` for rustls.
 struct Socket(RawFd);
 
 impl Read for Socket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        // SAFETY: `buf` is valid for writes of `buf.len()` bytes; recv(2) writes at most that many.
-        let n = unsafe { libc::recv(self.0, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(n as usize)
+        super::socket::recv(self.0, buf)
     }
 }
 
 impl Write for Socket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        // SAFETY: `buf` is a valid initialized slice; send(2) only reads it.
-        let n = unsafe { libc::send(self.0, buf.as_ptr().cast(), buf.len(), libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(n as usize)
+        super::socket::send(self.0, buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
